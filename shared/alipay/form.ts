@@ -1,0 +1,118 @@
+// application/x-www-form-urlencoded at the byte level, for both charsets.
+// Values are decoded to BYTES, never to JS strings: a GBK notification must reach the signature check untouched.
+import { AlipayError } from './errors.ts';
+import { type Charset, encodeText } from './charset.ts';
+
+/** One name=value pair as it arrived, percent-decoded to bytes. */
+export interface FormPair {
+  readonly name: Buffer;
+  readonly value: Buffer;
+}
+
+const AMP = 0x26;
+const EQ = 0x3d;
+const PLUS = 0x2b;
+const PERCENT = 0x25;
+const SPACE = 0x20;
+
+function hexValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x41 && b <= 0x46) return b - 0x41 + 10;
+  if (b >= 0x61 && b <= 0x66) return b - 0x61 + 10;
+  return -1;
+}
+
+/**
+ * Percent-decodes one form component to bytes: `+` is a space, `%XX` a byte, every other byte stays as it is.
+ * A `%` not followed by two hex digits is an error (silently keeping it would change what gets signed).
+ */
+export function percentDecodeBytes(input: Uint8Array, what = 'value'): Buffer {
+  const out = Buffer.allocUnsafe(input.length);
+  let n = 0;
+  for (let i = 0; i < input.length; i++) {
+    const b = input[i]!;
+    if (b === PLUS) {
+      out[n++] = SPACE;
+    } else if (b === PERCENT) {
+      const hi = i + 1 < input.length ? hexValue(input[i + 1]!) : -1;
+      const lo = i + 2 < input.length ? hexValue(input[i + 2]!) : -1;
+      if (hi < 0 || lo < 0) {
+        const seen = Buffer.from(input.subarray(i, Math.min(i + 3, input.length))).toString('latin1');
+        throw new AlipayError(
+          'MALFORMED_FORM',
+          `malformed percent-escape "${seen}" at byte ${i} of ${what}: "%" must be followed by two hex digits`,
+        );
+      }
+      out[n++] = hi * 16 + lo;
+      i += 2;
+    } else {
+      out[n++] = b;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+/** Parses a form body or raw query string into byte pairs, in order. Empty segments (`a=1&&b=2`) are skipped. */
+export function parseFormBytes(body: Uint8Array | string): FormPair[] {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (typeof body === 'string' && /[^\u0000-\u00ff]/.test(body)) {
+    throw new AlipayError(
+      'INVALID_INPUT',
+      'parseFormBytes got a decoded JS string with non-Latin-1 characters: pass the raw body bytes (a Buffer) so the signature can be checked',
+    );
+  }
+  const pairs: FormPair[] = [];
+  let start = 0;
+  while (start <= bytes.length) {
+    let end = bytes.indexOf(AMP, start);
+    if (end < 0) end = bytes.length;
+    if (end > start) {
+      const segment = bytes.subarray(start, end);
+      const eq = segment.indexOf(EQ);
+      const rawName = eq < 0 ? segment : segment.subarray(0, eq);
+      const rawValue = eq < 0 ? segment.subarray(segment.length) : segment.subarray(eq + 1);
+      const name = percentDecodeBytes(rawName, `parameter name #${pairs.length + 1}`);
+      const value = percentDecodeBytes(rawValue, `the value of "${name.toString('latin1')}"`);
+      pairs.push({ name, value });
+    }
+    start = end + 1;
+  }
+  return pairs;
+}
+
+// The WHATWG form-urlencoded set: these bytes travel as themselves; space becomes '+'.
+function isFormSafe(b: number): boolean {
+  return (
+    (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ||
+    b === 0x2a || b === 0x2d || b === 0x2e || b === 0x5f
+  );
+}
+
+const HEX = '0123456789ABCDEF';
+
+/** Percent-encodes bytes for a form body or query string (space as `+`, uppercase hex). */
+export function percentEncodeBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    if (isFormSafe(b)) out += String.fromCharCode(b);
+    else if (b === SPACE) out += '+';
+    else out += '%' + HEX[b >> 4] + HEX[b & 15];
+  }
+  return out;
+}
+
+/** Encodes string pairs as a form body / query string, each value as bytes in `charset`. */
+export function encodeForm(pairs: Iterable<readonly [string, string]>, charset: Charset): string {
+  const parts: string[] = [];
+  for (const [name, value] of pairs) {
+    parts.push(`${percentEncodeBytes(encodeText(name, charset, name))}=${percentEncodeBytes(encodeText(value, charset, name))}`);
+  }
+  return parts.join('&');
+}
+
+/** Encodes byte pairs (e.g. a received notification being replayed) as a form body. */
+export function encodeFormBytes(pairs: Iterable<FormPair>): string {
+  const parts: string[] = [];
+  for (const { name, value } of pairs) parts.push(`${percentEncodeBytes(name)}=${percentEncodeBytes(value)}`);
+  return parts.join('&');
+}

@@ -1,0 +1,50 @@
+// Parameters as the signature sees them: name -> value BYTES, whatever charset they came in.
+import { AlipayError } from './errors.ts';
+import { type Charset, encodeText, decodeText } from './charset.ts';
+import type { FormPair } from './form.ts';
+
+/** Parameter name (its bytes read as Latin-1, so byte order = string order) -> value bytes. */
+export type ByteParams = ReadonlyMap<string, Buffer>;
+
+/** Collects form pairs into parameters; a name given twice is refused (which one would be signed?). */
+export function byteParamsFromForm(pairs: readonly FormPair[]): ByteParams {
+  const params = new Map<string, Buffer>();
+  for (const { name, value } of pairs) {
+    const key = name.toString('latin1');
+    if (key === '') throw new AlipayError('MALFORMED_FORM', 'a parameter has an empty name');
+    if (params.has(key)) {
+      throw new AlipayError('MALFORMED_FORM', `parameter "${key}" appears more than once`, key);
+    }
+    params.set(key, value);
+  }
+  return params;
+}
+
+/** Encodes string parameters in `charset`; every value must be a string (numbers lose money to float formatting). */
+export function byteParamsFromStrings(params: Readonly<Record<string, unknown>>, charset: Charset): ByteParams {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new AlipayError('INVALID_INPUT', 'parameters must be an object of string values');
+  }
+  const out = new Map<string, Buffer>();
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value !== 'string') {
+      const hint = typeof value === 'number' ? ` (write amounts as strings like "${Number(value).toFixed(2)}": a float can sign as "1000.0")` : '';
+      throw new AlipayError('INVALID_INPUT', `parameter "${name}" must be a string, got ${value === null ? 'null' : typeof value}${hint}`, name);
+    }
+    out.set(encodeText(name, charset, name).toString('latin1'), encodeText(value, charset, name));
+  }
+  return out;
+}
+
+/** Reads one parameter as text in `charset`; undefined when absent. */
+export function textParam(params: ByteParams, name: string, charset: Charset): string | undefined {
+  const v = params.get(name);
+  return v === undefined ? undefined : decodeText(v, charset);
+}
+
+/** Decodes every parameter to text in `charset`. */
+export function decodeParams(params: ByteParams, charset: Charset): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of params) out[decodeText(Buffer.from(name, 'latin1'), charset)] = decodeText(value, charset);
+  return out;
+}

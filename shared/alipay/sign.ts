@@ -1,0 +1,108 @@
+// The legacy MD5 signature: presign = sorted k=v& of raw values (minus sign, sign_type, empty values), md5(presign + key).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AlipayError } from './errors.ts';
+import { type Charset, decodeText, encodeText } from './charset.ts';
+import { type ByteParams, byteParamsFromStrings } from './params.ts';
+
+/** Parameters never signed. */
+export const UNSIGNED_PARAMS: ReadonlySet<string> = new Set(['sign', 'sign_type']);
+
+/** Names that take part in the signature, in byte order. */
+export function signedNames(params: ByteParams): string[] {
+  const names: string[] = [];
+  for (const [name, value] of params) {
+    if (!UNSIGNED_PARAMS.has(name) && value.length > 0) names.push(name);
+  }
+  // Names are Latin-1 views of bytes, so UTF-16 code-unit order is byte order ('A' < '_' < 'a', 'a10' < 'a2').
+  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The exact bytes that get hashed before the key: `k1=v1&k2=v2…`, raw values, no URL-encoding. */
+export function presignBytes(params: ByteParams): Buffer {
+  const parts: Buffer[] = [];
+  signedNames(params).forEach((name, i) => {
+    if (i > 0) parts.push(Buffer.from('&'));
+    parts.push(Buffer.from(name, 'latin1'), Buffer.from('='), params.get(name)!);
+  });
+  return Buffer.concat(parts);
+}
+
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key === '') {
+    throw new AlipayError('INVALID_INPUT', 'the MD5 key must be a non-empty string', 'key');
+  }
+}
+
+/** md5(presign + key) as 32 lowercase hex characters. The key is appended with no separator (no "&key="). */
+export function md5Hex(presign: Uint8Array, key: string, charset: Charset = 'utf-8'): string {
+  checkKey(key);
+  return createHash('md5').update(presign).update(encodeText(key, charset, 'key')).digest('hex');
+}
+
+/** Signs byte parameters. */
+export function signBytes(params: ByteParams, key: string, charset: Charset = 'utf-8'): string {
+  return md5Hex(presignBytes(params), key, charset);
+}
+
+export interface Signed {
+  /** The presign string as text (the key is not part of it). */
+  presign: string;
+  sign: string;
+}
+
+/** Signs string parameters as they will be sent in `charset`. */
+export function signParams(params: Readonly<Record<string, string>>, key: string, charset: Charset): Signed {
+  checkKey(key);
+  const bytes = byteParamsFromStrings(params, charset);
+  const pre = presignBytes(bytes);
+  return { presign: decodeText(pre, charset), sign: md5Hex(pre, key, charset) };
+}
+
+export type VerifyFailure =
+  | 'missing_sign'
+  | 'missing_sign_type'
+  | 'unsupported_sign_type'
+  | 'malformed_sign'
+  | 'mismatch';
+
+export type VerifyResult = { valid: true } | { valid: false; reason: VerifyFailure; message: string };
+
+const SIGN_FORMAT = /^[0-9a-f]{32}$/;
+
+/**
+ * Checks `sign` over the received bytes. Only sign_type=MD5 is accepted: anything else could be a downgrade.
+ * The comparison is constant-time.
+ */
+export function verifyBytes(params: ByteParams, key: string): VerifyResult {
+  checkKey(key);
+  const signType = params.get('sign_type');
+  const sign = params.get('sign');
+  if (sign === undefined || sign.length === 0) {
+    return { valid: false, reason: 'missing_sign', message: 'no "sign" parameter: the message is unsigned' };
+  }
+  if (signType === undefined || signType.length === 0) {
+    return { valid: false, reason: 'missing_sign_type', message: 'no "sign_type" parameter (expected "MD5")' };
+  }
+  const st = signType.toString('latin1');
+  if (st !== 'MD5') {
+    return {
+      valid: false,
+      reason: 'unsupported_sign_type',
+      message: `sign_type "${st}" is not accepted: only "MD5" (upper case) is, so a message cannot choose a weaker check`,
+    };
+  }
+  const received = sign.toString('latin1');
+  if (!SIGN_FORMAT.test(received)) {
+    return {
+      valid: false,
+      reason: 'malformed_sign',
+      message: `sign is not 32 lowercase hex characters (got ${received.length} characters)`,
+    };
+  }
+  // The key is ASCII by format, so its bytes are the same in either charset.
+  const expected = signBytes(params, key);
+  if (!timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(received, 'latin1'))) {
+    return { valid: false, reason: 'mismatch', message: 'sign does not match the parameters and key' };
+  }
+  return { valid: true };
+}
