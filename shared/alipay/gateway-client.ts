@@ -1,0 +1,66 @@
+// Server-to-server calls to the Alipay gateway. notify_verify ("ATN") asks Alipay whether it really sent a notify_id.
+import { percentEncodeBytes } from './form.ts';
+import { DEFAULT_GATEWAY_URL } from './request.ts';
+
+export type NotifyVerifyAnswer = 'true' | 'false' | 'invalid';
+
+/** The gateway could not give an answer (timeout, network, HTTP error, garbage). Transient: answer `fail`, let Alipay retry. */
+export class GatewayUnavailableError extends Error {
+  override readonly name = 'GatewayUnavailableError';
+  readonly transient = true;
+  constructor(message: string, readonly kind: 'timeout' | 'network' | 'http_status' | 'garbage') {
+    super(message);
+  }
+}
+
+export interface GatewayClientOptions {
+  gatewayUrl?: string;
+  /** Milliseconds before a call is abandoned. */
+  timeoutMs?: number;
+  fetch?: typeof globalThis.fetch;
+}
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** The notify_verify URL. `notifyId` is used exactly as received after one form-decoding: encoded once, never twice. */
+export function notifyVerifyUrl(gatewayUrl: string, partner: string, notifyId: string): string {
+  const enc = (s: string) => percentEncodeBytes(Buffer.from(s, 'utf8'));
+  return `${gatewayUrl}?service=notify_verify&partner=${enc(partner)}&notify_id=${enc(notifyId)}`;
+}
+
+/**
+ * Asks the gateway whether `notifyId` is genuine. Resolves 'true' | 'false' | 'invalid' (Alipay's three answers);
+ * rejects with GatewayUnavailableError when there is no usable answer.
+ */
+export async function notifyVerify(partner: string, notifyId: string, options: GatewayClientOptions = {}): Promise<NotifyVerifyAnswer> {
+  const url = notifyVerifyUrl(options.gatewayUrl ?? DEFAULT_GATEWAY_URL, partner, notifyId);
+  const text = await get(url, options);
+  // The official demos trim and compare: PHP matches /true$/i, Java reads the first line. Be exact after trimming.
+  const answer = text.trim().toLowerCase();
+  if (answer === 'true' || answer === 'false' || answer === 'invalid') return answer;
+  throw new GatewayUnavailableError(`notify_verify answered neither true, false nor invalid (${text.length} bytes: ${JSON.stringify(text.slice(0, 40))})`, 'garbage');
+}
+
+async function get(url: string, options: GatewayClientOptions): Promise<string> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  } catch (err) {
+    const name = (err as Error)?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      throw new GatewayUnavailableError(`the gateway did not answer within ${timeoutMs} ms`, 'timeout');
+    }
+    throw new GatewayUnavailableError(`the gateway could not be reached: ${(err as Error)?.message ?? String(err)}`, 'network');
+  }
+  let body: string;
+  try {
+    body = await response.text();
+  } catch (err) {
+    const name = (err as Error)?.name;
+    throw new GatewayUnavailableError(`reading the gateway's answer failed: ${name}`, name === 'TimeoutError' ? 'timeout' : 'network');
+  }
+  if (!response.ok) throw new GatewayUnavailableError(`the gateway answered HTTP ${response.status}`, 'http_status');
+  return body;
+}

@@ -1,0 +1,315 @@
+// One declarative spec per payment service: which parameters it takes, the rule for each, and the checks across them.
+import { AlipayError } from './errors.ts';
+import { type Charset, encodeText } from './charset.ts';
+import { type Fen, formatYuan, parseYuan, MAX_PAYMENT_FEN, MIN_PAYMENT_FEN } from './amount.ts';
+import { validateUrl } from './credentials.ts';
+
+export const SERVICE_NAMES = [
+  'create_direct_pay_by_user',
+  'create_partner_trade_by_buyer',
+  'trade_create_by_buyer',
+  'create_digital_goods_trade_p',
+  'create_donate_trade_p',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** instant: paid means done (TRADE_SUCCESS/FINISHED). escrow: money waits in Alipay until the buyer confirms goods. */
+export type TradeKind = 'instant' | 'escrow';
+
+/** How a service is priced. */
+export type AmountMode =
+  | 'total_fee_or_price_quantity' // exactly one of total_fee, or price+quantity
+  | 'price_quantity' // escrow: price+quantity, plus logistics
+  | 'buyer_chooses'; // donation: the donor may pick the amount; total_fee (or price+quantity) optional
+
+export interface ServiceSpec {
+  readonly service: ServiceName;
+  readonly kind: TradeKind;
+  readonly title: string;
+  readonly amount: AmountMode;
+  /** Business parameters the merchant supplies, beyond the common ones (service, partner, charset, urls). */
+  readonly required: readonly string[];
+  readonly optional: readonly string[];
+}
+
+// Parameters every payment service takes. Set from configuration by the request builder, but validated all the same.
+const COMMON = ['service', 'partner', '_input_charset', 'payment_type', 'notify_url', 'return_url'] as const;
+const SELLER = ['seller_id', 'seller_email', 'seller_account_name'] as const;
+const BUYER = ['buyer_id', 'buyer_email', 'buyer_account_name'] as const;
+const AMOUNT = ['total_fee', 'price', 'quantity'] as const;
+const DESCRIPTION = ['body', 'show_url', 'extra_common_param', 'it_b_pay'] as const;
+const ANTI_PHISHING = ['anti_phishing_key', 'exter_invoke_ip'] as const;
+const CASHIER = [
+  'paymethod', 'defaultbank', 'enable_paymethod', 'disable_paymethod', 'token', 'qr_pay_mode', 'qrcode_width',
+  'need_buyer_realnamed', 'hb_fq_param', 'goods_type', 'extend_param',
+] as const;
+const LOGISTICS = ['logistics_type', 'logistics_fee', 'logistics_payment'] as const;
+const LOGISTICS_ALTERNATIVES = [1, 2, 3].flatMap((i) => LOGISTICS.map((p) => `${p}_${i}`));
+const CONSIGNEE = ['receive_name', 'receive_address', 'receive_zip', 'receive_phone', 'receive_mobile', 'buyer_msg'] as const;
+
+const DIRECT_OPTIONAL = [...COMMON, ...SELLER, ...BUYER, ...AMOUNT, ...DESCRIPTION, ...ANTI_PHISHING, ...CASHIER];
+const ESCROW_OPTIONAL = [...COMMON, ...SELLER, ...BUYER, ...DESCRIPTION, ...ANTI_PHISHING, ...LOGISTICS_ALTERNATIVES, ...CONSIGNEE, 'discount'];
+
+export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
+  create_direct_pay_by_user: {
+    service: 'create_direct_pay_by_user', kind: 'instant', title: '即时到账 instant payment',
+    amount: 'total_fee_or_price_quantity', required: ['out_trade_no', 'subject'], optional: DIRECT_OPTIONAL,
+  },
+  create_partner_trade_by_buyer: {
+    service: 'create_partner_trade_by_buyer', kind: 'escrow', title: '担保交易 escrow',
+    amount: 'price_quantity', required: ['out_trade_no', 'subject', 'price', 'quantity', ...LOGISTICS], optional: ESCROW_OPTIONAL,
+  },
+  trade_create_by_buyer: {
+    service: 'trade_create_by_buyer', kind: 'escrow', title: '标准双接口 escrow (dual)',
+    amount: 'price_quantity', required: ['out_trade_no', 'subject', 'price', 'quantity', ...LOGISTICS], optional: ESCROW_OPTIONAL,
+  },
+  create_digital_goods_trade_p: {
+    service: 'create_digital_goods_trade_p', kind: 'instant', title: '虚拟物品交易 virtual goods',
+    amount: 'total_fee_or_price_quantity', required: ['out_trade_no', 'subject'], optional: DIRECT_OPTIONAL,
+  },
+  create_donate_trade_p: {
+    service: 'create_donate_trade_p', kind: 'instant', title: '捐赠 donation',
+    amount: 'buyer_chooses', required: ['out_trade_no', 'subject'], optional: DIRECT_OPTIONAL,
+  },
+};
+
+export function isServiceName(value: unknown): value is ServiceName {
+  return typeof value === 'string' && (SERVICE_NAMES as readonly string[]).includes(value);
+}
+
+export function serviceSpec(service: unknown): ServiceSpec {
+  if (!isServiceName(service)) {
+    throw new AlipayError(
+      'UNKNOWN_SERVICE',
+      `service ${JSON.stringify(service)} is not supported: use one of ${SERVICE_NAMES.join(', ')} (Alipay answers ILLEGAL_SERVICE)`,
+      'service',
+    );
+  }
+  return SERVICES[service];
+}
+
+// ---- rules for single parameters -------------------------------------------------------------------------------
+
+/** A rule returns undefined when the value is fine, or what the value must be. */
+type Rule = (value: string, charset: Charset) => string | undefined;
+
+const pattern = (re: RegExp, what: string): Rule => (v) => (re.test(v) ? undefined : what);
+const oneOf = (values: readonly string[]): Rule => (v) => (values.includes(v) ? undefined : `one of ${values.join(', ')}`);
+const maxBytes = (n: number): Rule => (v, charset) =>
+  encodeText(v, charset).length <= n ? undefined : `at most ${n} bytes in ${charset} (got ${encodeText(v, charset).length})`;
+const nonEmptyText = (n: number): Rule => (v, charset) => (v.trim() === '' ? 'non-empty text' : maxBytes(n)(v, charset));
+const yuan = (minFen: number): Rule => (v) => {
+  try {
+    parseYuan(v, 'x', { min: minFen, max: MAX_PAYMENT_FEN });
+    return undefined;
+  } catch {
+    return `a yuan amount from ${formatYuan(minFen)} to ${formatYuan(MAX_PAYMENT_FEN)} with at most 2 decimals, as a string`;
+  }
+};
+const url = (allowQuery: boolean): Rule => (v) => {
+  try {
+    validateUrl(v, 'x', { allowQuery });
+    return undefined;
+  } catch {
+    return allowQuery ? 'an absolute http(s) URL' : 'an absolute http(s) URL with no query string or fragment';
+  }
+};
+
+const PARTNER = pattern(/^2088\d{12}$/, '16 digits starting with 2088');
+const EMAIL_OR_MOBILE = pattern(/^([^\s@]+@[^\s@]+\.[^\s@]+|1\d{10})$/, 'an Alipay account email or mobile number');
+const LOGISTICS_TYPE = oneOf(['EXPRESS', 'POST', 'EMS']);
+const LOGISTICS_PAYMENT = oneOf(['BUYER_PAY', 'SELLER_PAY', 'BUYER_PAY_AFTER_RECEIVE']);
+const FREE_TEXT = maxBytes(1000);
+
+/** it_b_pay: 1m–15d in m/h/d units without decimals, or 1c (close at midnight). */
+const IT_B_PAY: Rule = (v) => {
+  const m = /^([1-9]\d*)([mhd])$/.exec(v);
+  const minutes = m ? Number(m[1]) * { m: 1, h: 60, d: 1440 }[m[2] as 'm' | 'h' | 'd'] : NaN;
+  if (v === '1c' || (minutes >= 1 && minutes <= 15 * 1440)) return undefined;
+  return 'a timeout from 1m to 15d: a whole number with unit m, h or d (1.5h is written 90m), or 1c';
+};
+
+const RULES: Readonly<Record<string, Rule>> = {
+  service: oneOf(SERVICE_NAMES),
+  partner: PARTNER,
+  _input_charset: oneOf(['utf-8', 'gbk']),
+  payment_type: oneOf(['1']),
+  notify_url: url(false),
+  return_url: url(false),
+  show_url: url(true),
+  out_trade_no: pattern(/^[A-Za-z0-9_-]{1,64}$/, '1 to 64 characters of A-Z a-z 0-9 _ -'),
+  subject: nonEmptyText(256),
+  body: maxBytes(400),
+  total_fee: yuan(MIN_PAYMENT_FEN),
+  price: yuan(MIN_PAYMENT_FEN),
+  quantity: pattern(/^[1-9]\d{0,8}$/, 'a whole number from 1 to 999999999'),
+  seller_id: PARTNER,
+  seller_email: EMAIL_OR_MOBILE,
+  seller_account_name: nonEmptyText(100),
+  buyer_id: PARTNER,
+  buyer_email: EMAIL_OR_MOBILE,
+  buyer_account_name: nonEmptyText(100),
+  extra_common_param: (v, charset) => (/[=&]/.test(v) ? 'text without "=" or "&" (it is echoed back inside the notification)' : maxBytes(400)(v, charset)),
+  it_b_pay: IT_B_PAY,
+  anti_phishing_key: pattern(/^[0-9A-Za-z]{1,64}$/, 'the encrypt_key from query_timestamp'),
+  exter_invoke_ip: pattern(/^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/, "the buyer's public IPv4 or IPv6 address"),
+  paymethod: oneOf(['directPay', 'creditPay', 'bankPay']),
+  defaultbank: pattern(/^[A-Za-z0-9_-]{1,32}$/, 'a bank code'),
+  enable_paymethod: pattern(/^[A-Za-z]+(\^[A-Za-z]+)*$/, 'channel names joined by ^, e.g. directPay^bankPay'),
+  disable_paymethod: pattern(/^[A-Za-z]+(\^[A-Za-z]+)*$/, 'channel names joined by ^, e.g. creditCard^cash'),
+  token: nonEmptyText(128),
+  qr_pay_mode: oneOf(['0', '1', '2', '3', '4']),
+  qrcode_width: pattern(/^[1-9]\d{0,3}$/, 'a width in pixels'),
+  need_buyer_realnamed: oneOf(['T', 'F']),
+  hb_fq_param: FREE_TEXT,
+  goods_type: oneOf(['0', '1']),
+  extend_param: FREE_TEXT,
+  logistics_type: LOGISTICS_TYPE,
+  logistics_fee: yuan(0),
+  logistics_payment: LOGISTICS_PAYMENT,
+  ...Object.fromEntries(
+    [1, 2, 3].flatMap((i) => [
+      [`logistics_type_${i}`, LOGISTICS_TYPE],
+      [`logistics_fee_${i}`, yuan(0)],
+      [`logistics_payment_${i}`, LOGISTICS_PAYMENT],
+    ]),
+  ),
+  receive_name: maxBytes(128),
+  receive_address: maxBytes(512),
+  receive_zip: pattern(/^\d{6}$/, 'a 6-digit postcode'),
+  receive_phone: pattern(/^[0-9+\-() ]{5,30}$/, 'a phone number'),
+  receive_mobile: pattern(/^1\d{10}$/, 'an 11-digit mobile number'),
+  buyer_msg: maxBytes(400),
+  discount: (v) => {
+    try {
+      parseYuan(v, 'x', { allowNegative: true });
+      return undefined;
+    } catch {
+      return 'a yuan amount with at most 2 decimals (negative for a discount)';
+    }
+  },
+};
+
+const AMOUNT_PARAMS = new Set(['total_fee', 'price', 'logistics_fee', 'logistics_fee_1', 'logistics_fee_2', 'logistics_fee_3', 'discount']);
+
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return candidates.find((c) => norm(c) === norm(name));
+}
+
+// ---- the whole request ------------------------------------------------------------------------------------------
+
+const has = (p: Readonly<Record<string, string>>, k: string) => p[k] !== undefined && p[k] !== '';
+
+function fail(code: 'MISSING_PARAMETER' | 'CONFLICTING_PARAMETERS' | 'INVALID_PARAMETER', field: string, message: string): never {
+  throw new AlipayError(code, message, field);
+}
+
+/**
+ * Validates the parameters of a payment request for `params.service` and returns them normalised
+ * (amounts as fixed two-decimal strings). Every violation throws an AlipayError naming the parameter and the rule.
+ */
+export function validatePaymentParams(params: Readonly<Record<string, unknown>>, charset: Charset): Record<string, string> {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new AlipayError('INVALID_INPUT', 'payment parameters must be an object of strings');
+  }
+  const spec = serviceSpec(params.service);
+  const allowed = new Set<string>([...spec.required, ...spec.optional]);
+  const out: Record<string, string> = {};
+
+  for (const [name, raw] of Object.entries(params)) {
+    if (raw === undefined) continue;
+    if (!allowed.has(name)) {
+      const hint = closest(name, [...allowed]);
+      fail('INVALID_PARAMETER', name, `${name} is not a parameter of ${spec.service}${hint ? `: did you mean ${hint}?` : ''}`);
+    }
+    if (typeof raw !== 'string') {
+      const hint = typeof raw === 'number' && AMOUNT_PARAMS.has(name) ? ` such as "${raw.toFixed(2)}": floats lose money` : '';
+      fail('INVALID_PARAMETER', name, `${name} must be a string${hint}`);
+    }
+    if (raw === '') continue; // empty values are not sent (and not signed)
+    const problem = RULES[name]?.(raw, charset);
+    if (problem !== undefined) fail('INVALID_PARAMETER', name, `${name} ${JSON.stringify(raw)} is invalid: must be ${problem}`);
+    out[name] = AMOUNT_PARAMS.has(name) ? formatYuan(parseYuan(raw, name, { allowNegative: name === 'discount' })) : raw;
+  }
+  if (out._input_charset !== undefined && out._input_charset !== charset) {
+    fail('CONFLICTING_PARAMETERS', '_input_charset', `_input_charset "${out._input_charset}" differs from the charset the request is encoded in ("${charset}")`);
+  }
+
+  for (const name of spec.required) {
+    if (!has(out, name)) fail('MISSING_PARAMETER', name, `${name} is required for ${spec.service}`);
+  }
+  if (!SELLER.some((s) => has(out, s))) {
+    fail('MISSING_PARAMETER', 'seller_id', `${spec.service} needs the seller: seller_id (usually your partner id), seller_email or seller_account_name`);
+  }
+  checkAmount(spec, out);
+  if (has(out, 'enable_paymethod') && has(out, 'disable_paymethod')) {
+    fail('CONFLICTING_PARAMETERS', 'disable_paymethod', 'enable_paymethod and disable_paymethod exclude each other: give one');
+  }
+  if (has(out, 'defaultbank') && out.paymethod !== 'bankPay') {
+    fail('CONFLICTING_PARAMETERS', 'defaultbank', 'defaultbank only applies with paymethod=bankPay');
+  }
+  if (has(out, 'qrcode_width') && out.qr_pay_mode !== '4') {
+    fail('CONFLICTING_PARAMETERS', 'qrcode_width', 'qrcode_width only applies with qr_pay_mode=4');
+  }
+  if (spec.kind === 'escrow') checkLogisticsAlternatives(out);
+  return out;
+}
+
+function checkAmount(spec: ServiceSpec, p: Readonly<Record<string, string>>): void {
+  const total = has(p, 'total_fee');
+  const price = has(p, 'price');
+  const quantity = has(p, 'quantity');
+  if (spec.amount === 'price_quantity') {
+    if (total) fail('CONFLICTING_PARAMETERS', 'total_fee', `${spec.service} is priced by price and quantity (plus logistics_fee), not total_fee`);
+    return; // price and quantity are in `required`
+  }
+  if (total && (price || quantity)) {
+    fail('CONFLICTING_PARAMETERS', 'total_fee', 'give either total_fee, or price and quantity, not both (Alipay refuses the mix)');
+  }
+  if (price !== quantity) {
+    const missing = price ? 'quantity' : 'price';
+    fail('MISSING_PARAMETER', missing, `price and quantity go together: ${missing} is missing`);
+  }
+  if (!total && !price && spec.amount !== 'buyer_chooses') {
+    fail('MISSING_PARAMETER', 'total_fee', `${spec.service} needs an amount: total_fee, or price and quantity`);
+  }
+}
+
+function checkLogisticsAlternatives(p: Readonly<Record<string, string>>): void {
+  let previous = true;
+  for (const i of [1, 2, 3]) {
+    const present = LOGISTICS.filter((name) => has(p, `${name}_${i}`));
+    if (present.length === 0) {
+      previous = false;
+      continue;
+    }
+    const missing = LOGISTICS.find((name) => !has(p, `${name}_${i}`));
+    if (missing) fail('MISSING_PARAMETER', `${missing}_${i}`, `logistics alternative ${i} needs logistics_type_${i}, logistics_fee_${i} and logistics_payment_${i}: ${missing}_${i} is missing`);
+    if (!previous) fail('INVALID_PARAMETER', `logistics_type_${i}`, `logistics alternative ${i} is given but ${i - 1} is not: number them from 1`);
+    const types = [p.logistics_type, ...[1, 2, 3].slice(0, i - 1).map((j) => p[`logistics_type_${j}`])];
+    if (types.includes(p[`logistics_type_${i}`])) {
+      fail('CONFLICTING_PARAMETERS', `logistics_type_${i}`, `logistics_type_${i} ${p[`logistics_type_${i}`]} repeats another logistics option`);
+    }
+  }
+}
+
+/**
+ * What the buyer may be charged, in fen, for a validated request: one amount, several (escrow with
+ * logistics alternatives: the buyer picks one), or none (a donation where the donor picks).
+ * Logistics fees count only when the buyer pays them through Alipay (BUYER_PAY); with SELLER_PAY the seller
+ * bears them and with BUYER_PAY_AFTER_RECEIVE the buyer pays the carrier on delivery. [inference, see design.md]
+ */
+export function chargeableAmounts(params: Readonly<Record<string, string>>): Fen[] {
+  const spec = serviceSpec(params.service);
+  if (has(params, 'total_fee')) return [parseYuan(params.total_fee, 'total_fee')];
+  if (!has(params, 'price')) return [];
+  const goods = parseYuan(params.price, 'price') * Number(params.quantity);
+  if (spec.kind !== 'escrow') return [goods as Fen];
+  const options = ['', '_1', '_2', '_3'].filter((s) => has(params, `logistics_type${s}`));
+  const totals = options.map((s) => {
+    const fee = params[`logistics_payment${s}`] === 'BUYER_PAY' ? parseYuan(params[`logistics_fee${s}`], `logistics_fee${s}`, { min: 0 }) : 0;
+    return (goods + fee) as Fen;
+  });
+  return [...new Set(totals)];
+}
