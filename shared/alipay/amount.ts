@@ -36,6 +36,7 @@ export function parseYuan(value: unknown, field: string, rule: YuanRule = { min:
   if (typeof value !== 'string') {
     throw new AlipayError('INVALID_PARAMETER', `${field} must be a yuan string such as "0.01"`, field);
   }
+  if (rule === null || typeof rule !== 'object') throw new AlipayError('INVALID_INPUT', 'the yuan rule must be an object', field);
   const m = YUAN.exec(value);
   if (!m || (m[1] && !rule.allowNegative)) {
     throw new AlipayError(
@@ -46,7 +47,7 @@ export function parseYuan(value: unknown, field: string, rule: YuanRule = { min:
   }
   const cents = (m[3] ?? '').padEnd(2, '0');
   const magnitude = Number(m[2]) * 100 + Number(cents);
-  const amount = (m[1] ? -magnitude : magnitude) as Fen;
+  const amount = (m[1] && magnitude !== 0 ? -magnitude : magnitude) as Fen; // "-0.00" is 0, not -0
   if (!Number.isSafeInteger(amount)) throw new AlipayError('INVALID_PARAMETER', `${field} "${value}" is too large`, field);
   if (rule.min !== undefined && amount < rule.min) {
     throw new AlipayError('INVALID_PARAMETER', `${field} "${value}" is below the minimum ${formatYuan(rule.min)}`, field);

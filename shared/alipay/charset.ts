@@ -23,6 +23,19 @@ export function parseCharset(value: unknown, field = '_input_charset'): Charset 
   );
 }
 
+// A name that slipped past parseCharset (e.g. "UTF-8") must not fall through to the GBK branch.
+function checkCharset(charset: unknown): asserts charset is Charset {
+  if (charset !== 'utf-8' && charset !== 'gbk') {
+    throw new AlipayError('UNSUPPORTED_CHARSET', `charset must be "utf-8" or "gbk" (read names with parseCharset), got ${String(charset)}`);
+  }
+}
+
+function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new AlipayError('INVALID_INPUT', `expected bytes (a Buffer or Uint8Array), got ${bytes === null ? 'null' : typeof bytes}`);
+  }
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Text to bytes in the charset; throws UNENCODABLE_TEXT naming the first character the charset cannot hold. */
@@ -30,6 +43,7 @@ export function encodeText(text: string, charset: Charset, field?: string): Buff
   if (typeof text !== 'string') {
     throw new AlipayError('INVALID_INPUT', `${field ?? 'value'} must be a string, got ${typeof text}`, field);
   }
+  checkCharset(charset);
   const where = field === undefined ? '' : ` in ${field}`;
   const bad = LONE_SURROGATE.exec(text);
   if (bad) {
@@ -37,8 +51,8 @@ export function encodeText(text: string, charset: Charset, field?: string): Buff
   }
   if (charset === 'utf-8') return Buffer.from(text, 'utf8');
   const bytes = iconv.encode(text, 'gbk');
-  // iconv-lite writes '?' for characters GBK lacks; find the first one so the caller can say which.
-  if (bytes.includes(0x3f)) {
+  // iconv-lite writes '?' for characters GBK lacks (and truncated bytes for a lone U+E7C7); find the first one so the caller can say which.
+  if (iconv.decode(bytes, 'gbk') !== text) {
     let i = 0;
     for (const ch of text) {
       if (ch !== '?' && iconv.decode(iconv.encode(ch, 'gbk'), 'gbk') !== ch) {
@@ -57,6 +71,8 @@ export function encodeText(text: string, charset: Charset, field?: string): Buff
 
 /** Bytes to text. UTF-8 is decoded strictly: invalid bytes are an error, not U+FFFD. */
 export function decodeText(bytes: Uint8Array, charset: Charset): string {
+  checkBytes(bytes);
+  checkCharset(charset);
   if (charset === 'utf-8') {
     try {
       return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -69,6 +85,7 @@ export function decodeText(bytes: Uint8Array, charset: Charset): string {
 
 /** True when the bytes are well-formed UTF-8. */
 export function isValidUtf8(bytes: Uint8Array): boolean {
+  checkBytes(bytes);
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return true;

@@ -222,7 +222,7 @@ export function formatDiagnosis(d: Diagnosis): string {
     `sign_type:      ${d.signType ?? '(missing)'}`,
     `expected sign:  ${d.expectedSign}`,
     `received sign:  ${d.receivedSign ?? '(missing)'}`,
-    `result:         ${d.valid ? 'VALID' : d.receivedSign === undefined ? 'UNSIGNED' : 'MISMATCH'}`,
+    `result:         ${d.valid ? 'VALID' : d.receivedSign === undefined ? 'UNSIGNED' : d.receivedSign === d.expectedSign ? 'SIGN MATCHES, BUT sign_type IS NOT "MD5"' : 'MISMATCH'}`,
   ];
   if (d.causes.length > 0) {
     lines.push('', 'likely cause:');

@@ -15,6 +15,18 @@ const PLUS = 0x2b;
 const PERCENT = 0x25;
 const SPACE = 0x20;
 
+function checkBytes(input: unknown, fn: string): asserts input is Uint8Array {
+  if (!(input instanceof Uint8Array)) {
+    throw new AlipayError('INVALID_INPUT', `${fn} expects bytes (a Buffer or Uint8Array), got ${input === null ? 'null' : typeof input}`);
+  }
+}
+
+function checkIterable(pairs: unknown, fn: string): void {
+  if (pairs === null || typeof pairs !== 'object' || typeof (pairs as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new AlipayError('INVALID_INPUT', `${fn} expects a list of name/value pairs`);
+  }
+}
+
 function hexValue(b: number): number {
   if (b >= 0x30 && b <= 0x39) return b - 0x30;
   if (b >= 0x41 && b <= 0x46) return b - 0x41 + 10;
@@ -27,6 +39,7 @@ function hexValue(b: number): number {
  * A `%` not followed by two hex digits is an error (silently keeping it would change what gets signed).
  */
 export function percentDecodeBytes(input: Uint8Array, what = 'value'): Buffer {
+  checkBytes(input, 'percentDecodeBytes');
   const out = Buffer.allocUnsafe(input.length);
   let n = 0;
   for (let i = 0; i < input.length; i++) {
@@ -54,6 +67,7 @@ export function percentDecodeBytes(input: Uint8Array, what = 'value'): Buffer {
 
 /** Parses a form body or raw query string into byte pairs, in order. Empty segments (`a=1&&b=2`) are skipped. */
 export function parseFormBytes(body: Uint8Array | string): FormPair[] {
+  if (typeof body !== 'string') checkBytes(body, 'parseFormBytes');
   const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (typeof body === 'string' && /[^\u0000-\u00ff]/.test(body)) {
     throw new AlipayError(
@@ -92,6 +106,7 @@ const HEX = '0123456789ABCDEF';
 
 /** Percent-encodes bytes for a form body or query string (space as `+`, uppercase hex). */
 export function percentEncodeBytes(bytes: Uint8Array): string {
+  checkBytes(bytes, 'percentEncodeBytes');
   let out = '';
   for (const b of bytes) {
     if (isFormSafe(b)) out += String.fromCharCode(b);
@@ -103,8 +118,11 @@ export function percentEncodeBytes(bytes: Uint8Array): string {
 
 /** Encodes string pairs as a form body / query string, each value as bytes in `charset`. */
 export function encodeForm(pairs: Iterable<readonly [string, string]>, charset: Charset): string {
+  checkIterable(pairs, 'encodeForm');
   const parts: string[] = [];
-  for (const [name, value] of pairs) {
+  for (const pair of pairs) {
+    if (!Array.isArray(pair)) throw new AlipayError('INVALID_INPUT', 'encodeForm expects [name, value] pairs of strings');
+    const [name, value] = pair;
     parts.push(`${percentEncodeBytes(encodeText(name, charset, name))}=${percentEncodeBytes(encodeText(value, charset, name))}`);
   }
   return parts.join('&');
@@ -112,7 +130,12 @@ export function encodeForm(pairs: Iterable<readonly [string, string]>, charset: 
 
 /** Encodes byte pairs (e.g. a received notification being replayed) as a form body. */
 export function encodeFormBytes(pairs: Iterable<FormPair>): string {
+  checkIterable(pairs, 'encodeFormBytes');
   const parts: string[] = [];
-  for (const { name, value } of pairs) parts.push(`${percentEncodeBytes(name)}=${percentEncodeBytes(value)}`);
+  for (const pair of pairs) {
+    if (pair === null || typeof pair !== 'object') throw new AlipayError('INVALID_INPUT', 'encodeFormBytes expects { name, value } pairs of bytes');
+    const { name, value } = pair;
+    parts.push(`${percentEncodeBytes(name)}=${percentEncodeBytes(value)}`);
+  }
   return parts.join('&');
 }

@@ -36,7 +36,7 @@ export async function notifyVerify(partner: string, notifyId: string, options: G
   const url = notifyVerifyUrl(options.gatewayUrl ?? DEFAULT_GATEWAY_URL, partner, notifyId);
   const text = await get(url, options);
   // The official demos trim and compare: PHP matches /true$/i, Java reads the first line. Be exact after trimming.
-  const answer = text.trim().toLowerCase();
+  const answer = text.trim();
   if (answer === 'true' || answer === 'false' || answer === 'invalid') return answer;
   throw new GatewayUnavailableError(`notify_verify answered neither true, false nor invalid (${text.length} bytes: ${JSON.stringify(text.slice(0, 40))})`, 'garbage');
 }

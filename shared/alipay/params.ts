@@ -8,8 +8,15 @@ export type ByteParams = ReadonlyMap<string, Buffer>;
 
 /** Collects form pairs into parameters; a name given twice is refused (which one would be signed?). */
 export function byteParamsFromForm(pairs: readonly FormPair[]): ByteParams {
+  if (pairs === null || typeof pairs !== 'object' || typeof pairs[Symbol.iterator] !== 'function') {
+    throw new AlipayError('INVALID_INPUT', 'byteParamsFromForm expects the pairs from parseFormBytes');
+  }
   const params = new Map<string, Buffer>();
-  for (const { name, value } of pairs) {
+  for (const pair of pairs) {
+    if (!Buffer.isBuffer(pair?.name) || !Buffer.isBuffer(pair.value)) {
+      throw new AlipayError('INVALID_INPUT', 'byteParamsFromForm expects { name, value } pairs of Buffers, as parseFormBytes returns');
+    }
+    const { name, value } = pair;
     const key = name.toString('latin1');
     if (key === '') throw new AlipayError('MALFORMED_FORM', 'a parameter has an empty name');
     if (params.has(key)) {
@@ -36,14 +43,20 @@ export function byteParamsFromStrings(params: Readonly<Record<string, unknown>>,
   return out;
 }
 
+function checkParams(params: unknown, fn: string): asserts params is ByteParams {
+  if (!(params instanceof Map)) throw new AlipayError('INVALID_INPUT', `${fn} expects a Map of name -> bytes (ByteParams)`);
+}
+
 /** Reads one parameter as text in `charset`; undefined when absent. */
 export function textParam(params: ByteParams, name: string, charset: Charset): string | undefined {
+  checkParams(params, 'textParam');
   const v = params.get(name);
   return v === undefined ? undefined : decodeText(v, charset);
 }
 
 /** Decodes every parameter to text in `charset`. */
 export function decodeParams(params: ByteParams, charset: Charset): Record<string, string> {
+  checkParams(params, 'decodeParams');
   const out: Record<string, string> = {};
   for (const [name, value] of params) out[decodeText(Buffer.from(name, 'latin1'), charset)] = decodeText(value, charset);
   return out;

@@ -216,18 +216,23 @@ export function validatePaymentParams(params: Readonly<Record<string, unknown>>,
   const spec = serviceSpec(params.service);
   const allowed = new Set<string>([...spec.required, ...spec.optional]);
   const out: Record<string, string> = {};
+  // Checked before the unknown-parameter rule, which would otherwise hide this more useful message.
+  if (spec.amount === 'price_quantity' && params.total_fee !== undefined && params.total_fee !== '') {
+    fail('CONFLICTING_PARAMETERS', 'total_fee', `${spec.service} is priced by price and quantity (plus logistics_fee), not total_fee`);
+  }
 
   for (const [name, raw] of Object.entries(params)) {
     if (raw === undefined) continue;
     if (!allowed.has(name)) {
       const hint = closest(name, [...allowed]);
-      fail('INVALID_PARAMETER', name, `${name} is not a parameter of ${spec.service}${hint ? `: did you mean ${hint}?` : ''}`);
+      throw new AlipayError('UNKNOWN_PARAMETER', `${name} is not a parameter of ${spec.service}${hint ? `: did you mean ${hint}?` : ''}`, name);
     }
     if (typeof raw !== 'string') {
       const hint = typeof raw === 'number' && AMOUNT_PARAMS.has(name) ? ` such as "${raw.toFixed(2)}": floats lose money` : '';
       fail('INVALID_PARAMETER', name, `${name} must be a string${hint}`);
     }
     if (raw === '') continue; // empty values are not sent (and not signed)
+    encodeText(raw, charset, name); // text the charset cannot hold is refused here, with the parameter named
     const problem = RULES[name]?.(raw, charset);
     if (problem !== undefined) fail('INVALID_PARAMETER', name, `${name} ${JSON.stringify(raw)} is invalid: must be ${problem}`);
     out[name] = AMOUNT_PARAMS.has(name) ? formatYuan(parseYuan(raw, name, { allowNegative: name === 'discount' })) : raw;
@@ -260,10 +265,7 @@ function checkAmount(spec: ServiceSpec, p: Readonly<Record<string, string>>): vo
   const total = has(p, 'total_fee');
   const price = has(p, 'price');
   const quantity = has(p, 'quantity');
-  if (spec.amount === 'price_quantity') {
-    if (total) fail('CONFLICTING_PARAMETERS', 'total_fee', `${spec.service} is priced by price and quantity (plus logistics_fee), not total_fee`);
-    return; // price and quantity are in `required`
-  }
+  if (spec.amount === 'price_quantity') return; // price and quantity are in `required`; total_fee was refused earlier
   if (total && (price || quantity)) {
     fail('CONFLICTING_PARAMETERS', 'total_fee', 'give either total_fee, or price and quantity, not both (Alipay refuses the mix)');
   }

@@ -7,8 +7,18 @@ import { type ByteParams, byteParamsFromStrings } from './params.ts';
 /** Parameters never signed. */
 export const UNSIGNED_PARAMS: ReadonlySet<string> = new Set(['sign', 'sign_type']);
 
+function checkParams(params: unknown): asserts params is ByteParams {
+  if (!(params instanceof Map)) throw new AlipayError('INVALID_INPUT', 'parameters must be a Map of name -> bytes (ByteParams)');
+  for (const [name, value] of params) {
+    if (!(value instanceof Uint8Array)) {
+      throw new AlipayError('INVALID_INPUT', `parameter "${String(name)}" must be bytes (a Buffer), got ${typeof value}`, String(name));
+    }
+  }
+}
+
 /** Names that take part in the signature, in byte order. */
 export function signedNames(params: ByteParams): string[] {
+  checkParams(params);
   const names: string[] = [];
   for (const [name, value] of params) {
     if (!UNSIGNED_PARAMS.has(name) && value.length > 0) names.push(name);
@@ -36,6 +46,7 @@ function checkKey(key: unknown): asserts key is string {
 /** md5(presign + key) as 32 lowercase hex characters. The key is appended with no separator (no "&key="). */
 export function md5Hex(presign: Uint8Array, key: string, charset: Charset = 'utf-8'): string {
   checkKey(key);
+  if (!(presign instanceof Uint8Array)) throw new AlipayError('INVALID_INPUT', 'the presign must be bytes (see presignBytes)');
   return createHash('md5').update(presign).update(encodeText(key, charset, 'key')).digest('hex');
 }
 
@@ -75,6 +86,7 @@ const SIGN_FORMAT = /^[0-9a-f]{32}$/;
  */
 export function verifyBytes(params: ByteParams, key: string): VerifyResult {
   checkKey(key);
+  checkParams(params);
   const signType = params.get('sign_type');
   const sign = params.get('sign');
   if (sign === undefined || sign.length === 0) {

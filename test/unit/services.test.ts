@@ -1,0 +1,342 @@
+// The five payment services (protocol doc §2): what each accepts, how amounts come back, and the rule every refusal names.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { AlipayError, type AlipayErrorCode } from '../../shared/alipay/errors.ts';
+import type { Charset } from '../../shared/alipay/charset.ts';
+import { formatYuan } from '../../shared/alipay/amount.ts';
+import {
+  chargeableAmounts,
+  SERVICE_NAMES,
+  serviceSpec,
+  validatePaymentParams,
+} from '../../shared/alipay/services.ts';
+
+const PARTNER = '2088101568358171';
+const common = (charset: Charset = 'utf-8') => ({ partner: PARTNER, _input_charset: charset, payment_type: '1', seller_id: PARTNER });
+
+/** create_direct_pay_by_user with the least it needs; the other instant services take the same shape. */
+const DIRECT = { ...common(), service: 'create_direct_pay_by_user', out_trade_no: '20150401000-0001', subject: '测试商品', total_fee: '10.5' };
+
+/** create_partner_trade_by_buyer with the least it needs: price, quantity and one logistics option. */
+const ESCROW = {
+  ...common(),
+  service: 'create_partner_trade_by_buyer',
+  out_trade_no: '20150401000-0002',
+  subject: 'test',
+  price: '10.5',
+  quantity: '2',
+  logistics_type: 'EXPRESS',
+  logistics_fee: '0',
+  logistics_payment: 'SELLER_PAY',
+};
+
+const DONATION = { ...common(), service: 'create_donate_trade_p', out_trade_no: 'D-1', subject: '捐赠' };
+
+type Expected = { code: AlipayErrorCode; field: string; message: RegExp };
+
+/** Asserts that validating `params` throws an AlipayError with this code, this field and a message matching the rule. */
+function refuses(params: Record<string, unknown>, expected: Expected, charset: Charset = 'utf-8'): void {
+  assert.throws(
+    () => validatePaymentParams(params, charset),
+    (e: unknown) => {
+      assert.ok(e instanceof AlipayError, `expected an AlipayError, got ${String(e)}`);
+      assert.equal(e.code, expected.code, e.message);
+      assert.equal(e.field, expected.field, e.message);
+      assert.match(e.message, expected.message);
+      return true;
+    },
+  );
+}
+
+/** `base` without the named parameters. */
+function without<T extends Record<string, string>>(base: T, ...names: string[]): Record<string, string> {
+  const out: Record<string, string> = { ...base };
+  for (const n of names) delete out[n];
+  return out;
+}
+
+describe('a minimal valid request for each service is accepted and its amounts come back as two-decimal strings', () => {
+  test('create_direct_pay_by_user: total_fee "10.5" comes back as "10.50", everything else unchanged', () => {
+    assert.deepEqual(validatePaymentParams(DIRECT, 'utf-8'), { ...DIRECT, total_fee: '10.50' });
+  });
+
+  test('create_digital_goods_trade_p takes the same parameters as instant payment', () => {
+    const req = { ...DIRECT, service: 'create_digital_goods_trade_p' };
+    assert.deepEqual(validatePaymentParams(req, 'utf-8'), { ...req, total_fee: '10.50' });
+  });
+
+  test('create_donate_trade_p with an amount: "10.5" comes back as "10.50"', () => {
+    const req = { ...DONATION, total_fee: '10.5' };
+    assert.deepEqual(validatePaymentParams(req, 'utf-8'), { ...req, total_fee: '10.50' });
+  });
+
+  for (const service of ['create_partner_trade_by_buyer', 'trade_create_by_buyer']) {
+    test(`${service}: price "10.5" becomes "10.50" and logistics_fee "0" becomes "0.00"; quantity stays a count`, () => {
+      const req = { ...ESCROW, service };
+      assert.deepEqual(validatePaymentParams(req, 'utf-8'), { ...req, price: '10.50', logistics_fee: '0.00', quantity: '2' });
+    });
+  }
+
+  test('the five services are exactly the ones the spec table knows, and each spec names itself', () => {
+    assert.deepEqual([...SERVICE_NAMES].sort(), [
+      'create_digital_goods_trade_p',
+      'create_direct_pay_by_user',
+      'create_donate_trade_p',
+      'create_partner_trade_by_buyer',
+      'trade_create_by_buyer',
+    ]);
+    for (const name of SERVICE_NAMES) assert.equal(serviceSpec(name).service, name);
+  });
+
+  test('price and quantity instead of total_fee is a valid instant payment', () => {
+    const req = { ...without(DIRECT, 'total_fee'), price: '3', quantity: '4' };
+    assert.deepEqual(validatePaymentParams(req, 'utf-8'), { ...req, price: '3.00' });
+  });
+
+  test('a parameter with an empty value is left out (it would not be sent or signed)', () => {
+    const out = validatePaymentParams({ ...DIRECT, body: '' }, 'utf-8');
+    assert.equal('body' in out, false);
+  });
+
+  test('any amount from 0.01 to 100000000.00, written with 0, 1 or 2 decimals, comes back as fixed two decimals', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000_000 }), fc.constantFrom(0, 1, 2), (fen, decimals) => {
+        // Write the amount with as few decimals as possible, padded up to `decimals`.
+        let written = formatYuan(fen).replace(/\.?0+$/, '');
+        const have = written.includes('.') ? written.length - written.indexOf('.') - 1 : 0;
+        if (decimals > have) written += (have === 0 ? '.' : '') + '0'.repeat(decimals - have);
+        const out = validatePaymentParams({ ...DIRECT, total_fee: written }, 'utf-8');
+        assert.equal(out.total_fee, formatYuan(fen));
+        assert.deepEqual(chargeableAmounts(out), [fen]);
+      }),
+    );
+  });
+});
+
+describe('amounts', () => {
+  test('a JS number is refused, with the string to write instead', () => {
+    refuses({ ...DIRECT, total_fee: 10 }, { code: 'INVALID_PARAMETER', field: 'total_fee', message: /must be a string such as "10\.00"/ });
+  });
+
+  const range = /from 0\.01 to 100000000\.00 with at most 2 decimals/;
+  test('"0.00" is below the minimum of 0.01', () => {
+    refuses({ ...DIRECT, total_fee: '0.00' }, { code: 'INVALID_PARAMETER', field: 'total_fee', message: range });
+  });
+
+  test('"100000000.01" is above the maximum of 100000000.00, which itself is accepted', () => {
+    refuses({ ...DIRECT, total_fee: '100000000.01' }, { code: 'INVALID_PARAMETER', field: 'total_fee', message: range });
+    assert.equal(validatePaymentParams({ ...DIRECT, total_fee: '100000000' }, 'utf-8').total_fee, '100000000.00');
+  });
+
+  test('three decimals are refused', () => {
+    refuses({ ...DIRECT, total_fee: '1.005' }, { code: 'INVALID_PARAMETER', field: 'total_fee', message: range });
+  });
+
+  test('total_fee together with price and quantity is refused: one or the other', () => {
+    refuses(
+      { ...DIRECT, price: '5.25', quantity: '2' },
+      { code: 'CONFLICTING_PARAMETERS', field: 'total_fee', message: /either total_fee, or price and quantity, not both/ },
+    );
+  });
+
+  test('price without quantity is refused, naming quantity; quantity without price names price', () => {
+    refuses({ ...without(DIRECT, 'total_fee'), price: '5.25' }, { code: 'MISSING_PARAMETER', field: 'quantity', message: /price and quantity go together: quantity is missing/ });
+    refuses({ ...without(DIRECT, 'total_fee'), quantity: '2' }, { code: 'MISSING_PARAMETER', field: 'price', message: /price and quantity go together: price is missing/ });
+  });
+
+  test('no amount at all is refused for instant payment and virtual goods', () => {
+    for (const service of ['create_direct_pay_by_user', 'create_digital_goods_trade_p']) {
+      refuses({ ...without(DIRECT, 'total_fee'), service }, { code: 'MISSING_PARAMETER', field: 'total_fee', message: new RegExp(`${service} needs an amount: total_fee, or price and quantity`) });
+    }
+  });
+
+  test('a donation without an amount is valid: the donor chooses', () => {
+    assert.deepEqual(validatePaymentParams(DONATION, 'utf-8'), DONATION);
+  });
+
+  test('a donation with price but no quantity is still refused', () => {
+    refuses({ ...DONATION, price: '1' }, { code: 'MISSING_PARAMETER', field: 'quantity', message: /price and quantity go together/ });
+  });
+});
+
+describe('escrow logistics', () => {
+  test('total_fee is refused: escrow is priced by price and quantity plus logistics', () => {
+    refuses({ ...ESCROW, total_fee: '21.00' }, { code: 'CONFLICTING_PARAMETERS', field: 'total_fee', message: /priced by price and quantity \(plus logistics_fee\), not total_fee/ });
+  });
+
+  for (const name of ['logistics_type', 'logistics_fee', 'logistics_payment', 'price', 'quantity']) {
+    test(`missing ${name} is refused`, () => {
+      refuses(without(ESCROW, name), { code: 'MISSING_PARAMETER', field: name, message: new RegExp(`${name} is required for create_partner_trade_by_buyer`) });
+    });
+  }
+
+  test('logistics_type must be EXPRESS, POST or EMS', () => {
+    refuses({ ...ESCROW, logistics_type: 'SHIP' }, { code: 'INVALID_PARAMETER', field: 'logistics_type', message: /must be one of EXPRESS, POST, EMS/ });
+  });
+
+  test('logistics_payment must be BUYER_PAY, SELLER_PAY or BUYER_PAY_AFTER_RECEIVE', () => {
+    refuses({ ...ESCROW, logistics_payment: 'buyer_pay' }, { code: 'INVALID_PARAMETER', field: 'logistics_payment', message: /must be one of BUYER_PAY, SELLER_PAY, BUYER_PAY_AFTER_RECEIVE/ });
+  });
+
+  test('alternative 2 without alternative 1 is refused: number them from 1', () => {
+    const alt2 = { logistics_type_2: 'EMS', logistics_fee_2: '20', logistics_payment_2: 'BUYER_PAY' };
+    refuses({ ...ESCROW, ...alt2 }, { code: 'INVALID_PARAMETER', field: 'logistics_type_2', message: /alternative 2 is given but 1 is not: number them from 1/ });
+  });
+
+  test('an incomplete alternative names its missing parameter', () => {
+    refuses(
+      { ...ESCROW, logistics_type_1: 'EMS', logistics_fee_1: '20' },
+      { code: 'MISSING_PARAMETER', field: 'logistics_payment_1', message: /needs logistics_type_1, logistics_fee_1 and logistics_payment_1: logistics_payment_1 is missing/ },
+    );
+  });
+
+  test('a complete alternative 1 is accepted and its fee normalised', () => {
+    const out = validatePaymentParams({ ...ESCROW, logistics_type_1: 'EMS', logistics_fee_1: '20', logistics_payment_1: 'BUYER_PAY' }, 'utf-8');
+    assert.equal(out.logistics_fee_1, '20.00');
+  });
+});
+
+describe('single-parameter rules', () => {
+  const tradeNoRule = /must be 1 to 64 characters of A-Z a-z 0-9 _ -/;
+  test('out_trade_no of 64 characters is accepted, 65 is refused', () => {
+    assert.equal(validatePaymentParams({ ...DIRECT, out_trade_no: 'a'.repeat(64) }, 'utf-8').out_trade_no, 'a'.repeat(64));
+    refuses({ ...DIRECT, out_trade_no: 'a'.repeat(65) }, { code: 'INVALID_PARAMETER', field: 'out_trade_no', message: tradeNoRule });
+  });
+
+  test('out_trade_no with a space or Chinese is refused', () => {
+    refuses({ ...DIRECT, out_trade_no: '2016-09-24 15:03' }, { code: 'INVALID_PARAMETER', field: 'out_trade_no', message: tradeNoRule });
+    refuses({ ...DIRECT, out_trade_no: '订单1' }, { code: 'INVALID_PARAMETER', field: 'out_trade_no', message: tradeNoRule });
+  });
+
+  describe('subject is limited to 256 bytes in the request charset', () => {
+    // 86 Chinese characters: 258 bytes in UTF-8 (3 each) but 172 bytes in GBK (2 each).
+    const chinese86 = '测'.repeat(86);
+
+    test('86 Chinese characters are too long in UTF-8 (258 bytes); 85 (255 bytes) fit', () => {
+      refuses({ ...DIRECT, subject: chinese86 }, { code: 'INVALID_PARAMETER', field: 'subject', message: /at most 256 bytes in utf-8 \(got 258\)/ });
+      assert.equal(validatePaymentParams({ ...DIRECT, subject: '测'.repeat(85) }, 'utf-8').subject, '测'.repeat(85));
+    });
+
+    test('the same 86 characters fit in GBK (172 bytes); 128 fit (256 bytes) and 129 do not (258 bytes)', () => {
+      const gbk = { ...DIRECT, ...common('gbk') };
+      assert.equal(validatePaymentParams({ ...gbk, subject: chinese86 }, 'gbk').subject, chinese86);
+      assert.equal(validatePaymentParams({ ...gbk, subject: '测'.repeat(128) }, 'gbk').subject, '测'.repeat(128));
+      refuses({ ...gbk, subject: '测'.repeat(129) }, { code: 'INVALID_PARAMETER', field: 'subject', message: /at most 256 bytes in gbk \(got 258\)/ }, 'gbk');
+    });
+
+    test('a subject GBK cannot write (an emoji) is refused in GBK, naming subject', () => {
+      refuses({ ...DIRECT, ...common('gbk'), subject: '礼物🎁' }, { code: 'UNENCODABLE_TEXT', field: 'subject', message: /cannot be written in GBK/ }, 'gbk');
+    });
+  });
+
+  test('an empty subject is missing; a whitespace-only subject is invalid', () => {
+    refuses({ ...DIRECT, subject: '' }, { code: 'MISSING_PARAMETER', field: 'subject', message: /subject is required/ });
+    refuses({ ...DIRECT, subject: '  \t' }, { code: 'INVALID_PARAMETER', field: 'subject', message: /must be non-empty text/ });
+  });
+
+  test('notify_url with a query string or a relative path is refused', () => {
+    refuses({ ...DIRECT, notify_url: 'https://shop.example.com/notify?id=123' }, { code: 'INVALID_PARAMETER', field: 'notify_url', message: /absolute http\(s\) URL with no query string/ });
+    refuses({ ...DIRECT, notify_url: '/alipay/notify' }, { code: 'INVALID_PARAMETER', field: 'notify_url', message: /absolute http\(s\) URL/ });
+    assert.equal(validatePaymentParams({ ...DIRECT, notify_url: 'https://shop.example.com/notify' }, 'utf-8').notify_url, 'https://shop.example.com/notify');
+  });
+
+  for (const value of ['1m', '90m', '15d', '360h', '1c']) {
+    test(`it_b_pay "${value}" is accepted`, () => {
+      assert.equal(validatePaymentParams({ ...DIRECT, it_b_pay: value }, 'utf-8').it_b_pay, value);
+    });
+  }
+  for (const value of ['1.5h', '0m', '16d', '361h', '2c', '15', 'm']) {
+    test(`it_b_pay "${value}" is refused`, () => {
+      refuses({ ...DIRECT, it_b_pay: value }, { code: 'INVALID_PARAMETER', field: 'it_b_pay', message: /from 1m to 15d: a whole number with unit m, h or d \(1\.5h is written 90m\), or 1c/ });
+    });
+  }
+
+  test('extra_common_param with "=" or "&" is refused (it comes back inside the notification)', () => {
+    for (const value of ['order=1', 'a&b']) {
+      refuses({ ...DIRECT, extra_common_param: value }, { code: 'INVALID_PARAMETER', field: 'extra_common_param', message: /without "=" or "&"/ });
+    }
+    assert.equal(validatePaymentParams({ ...DIRECT, extra_common_param: 'campaign:spring' }, 'utf-8').extra_common_param, 'campaign:spring');
+  });
+});
+
+describe('unknown names and cross-parameter rules', () => {
+  test('an unknown parameter is refused, with a hint when it is a misspelling', () => {
+    refuses({ ...without(DIRECT, 'total_fee'), totalfee: '1.00' }, { code: 'UNKNOWN_PARAMETER', field: 'totalfee', message: /totalfee is not a parameter of create_direct_pay_by_user: did you mean total_fee\?/ });
+  });
+
+  test('an unknown parameter with no near match gets no hint', () => {
+    assert.throws(
+      () => validatePaymentParams({ ...DIRECT, colour: 'red' }, 'utf-8'),
+      (e: unknown) => e instanceof AlipayError && e.code === 'UNKNOWN_PARAMETER' && e.field === 'colour' && !/did you mean/.test(e.message),
+    );
+  });
+
+  test('an escrow-only parameter is unknown to instant payment', () => {
+    refuses({ ...DIRECT, logistics_type: 'EMS' }, { code: 'UNKNOWN_PARAMETER', field: 'logistics_type', message: /not a parameter of create_direct_pay_by_user/ });
+  });
+
+  test('an unknown service is refused with UNKNOWN_SERVICE, listing the supported ones', () => {
+    refuses({ ...DIRECT, service: 'create_direct_pay' }, { code: 'UNKNOWN_SERVICE', field: 'service', message: /"create_direct_pay" is not supported: use one of create_direct_pay_by_user, / });
+  });
+
+  test('a request without any seller is refused, naming seller_id', () => {
+    refuses(without(DIRECT, 'seller_id'), { code: 'MISSING_PARAMETER', field: 'seller_id', message: /needs the seller: seller_id .*, seller_email or seller_account_name/ });
+  });
+
+  test('seller_email alone is enough for the seller', () => {
+    const req = { ...without(DIRECT, 'seller_id'), seller_email: 'shop@example.com' };
+    assert.equal(validatePaymentParams(req, 'utf-8').seller_email, 'shop@example.com');
+  });
+
+  test('enable_paymethod and disable_paymethod together are refused', () => {
+    refuses({ ...DIRECT, enable_paymethod: 'directPay^bankPay', disable_paymethod: 'creditCard' }, { code: 'CONFLICTING_PARAMETERS', field: 'disable_paymethod', message: /exclude each other/ });
+  });
+
+  test('defaultbank is refused without paymethod=bankPay and accepted with it', () => {
+    refuses({ ...DIRECT, defaultbank: 'CMB' }, { code: 'CONFLICTING_PARAMETERS', field: 'defaultbank', message: /only applies with paymethod=bankPay/ });
+    refuses({ ...DIRECT, defaultbank: 'CMB', paymethod: 'directPay' }, { code: 'CONFLICTING_PARAMETERS', field: 'defaultbank', message: /only applies with paymethod=bankPay/ });
+    assert.equal(validatePaymentParams({ ...DIRECT, defaultbank: 'CMB', paymethod: 'bankPay' }, 'utf-8').defaultbank, 'CMB');
+  });
+
+  test('_input_charset that differs from the charset the request is encoded in is refused', () => {
+    refuses(DIRECT, { code: 'CONFLICTING_PARAMETERS', field: '_input_charset', message: /differs from the charset the request is encoded in \("gbk"\)/ }, 'gbk');
+  });
+});
+
+describe('chargeableAmounts: what the buyer may pay, in fen', () => {
+  const validated = (p: Record<string, string>) => validatePaymentParams(p, 'utf-8');
+
+  test('total_fee "10.5" is 1050 fen', () => {
+    assert.deepEqual(chargeableAmounts(validated(DIRECT)), [1050]);
+  });
+
+  test('price × quantity: 10.50 × 2 is 2100 fen', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...without(DIRECT, 'total_fee'), price: '10.5', quantity: '2' })), [2100]);
+  });
+
+  test('escrow with BUYER_PAY adds the logistics fee; SELLER_PAY and BUYER_PAY_AFTER_RECEIVE do not', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...ESCROW, logistics_fee: '8', logistics_payment: 'BUYER_PAY' })), [2900]);
+    assert.deepEqual(chargeableAmounts(validated({ ...ESCROW, logistics_fee: '8', logistics_payment: 'SELLER_PAY' })), [2100]);
+    assert.deepEqual(chargeableAmounts(validated({ ...ESCROW, logistics_fee: '8', logistics_payment: 'BUYER_PAY_AFTER_RECEIVE' })), [2100]);
+  });
+
+  test('logistics alternatives give one total per distinct option the buyer can pick', () => {
+    const req = {
+      ...ESCROW,
+      logistics_type: 'EXPRESS', logistics_fee: '10', logistics_payment: 'BUYER_PAY',
+      logistics_type_1: 'EMS', logistics_fee_1: '20', logistics_payment_1: 'BUYER_PAY',
+      logistics_type_2: 'POST', logistics_fee_2: '5', logistics_payment_2: 'SELLER_PAY',
+    };
+    assert.deepEqual(chargeableAmounts(validated(req)), [3100, 4100, 2100]);
+  });
+
+  test('two options with the same total count once', () => {
+    const req = { ...ESCROW, logistics_type_1: 'EMS', logistics_fee_1: '30', logistics_payment_1: 'SELLER_PAY' };
+    assert.deepEqual(chargeableAmounts(validated(req)), [2100]);
+  });
+
+  test('a donation without an amount has no fixed total', () => {
+    assert.deepEqual(chargeableAmounts(validated(DONATION)), []);
+  });
+});
