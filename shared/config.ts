@@ -1,0 +1,102 @@
+// Configuration, read and validated once per cold start. A bad value stops the start with a message naming it.
+import { type Charset, parseCharset } from './alipay/charset.ts';
+import { validateMd5Key, validatePartnerId, validateUrl } from './alipay/credentials.ts';
+import { DEFAULT_GATEWAY_URL } from './alipay/request.ts';
+import { isAlipayError } from './alipay/errors.ts';
+
+export interface AppConfig {
+  partner: string;
+  /** The MD5 key. Never logged, never put in a URL. */
+  key: string;
+  sellerId: string;
+  charset: Charset;
+  gatewayUrl: string;
+  notifyUrl: string;
+  returnUrl: string;
+  /** Where the return page sends the buyer (302) instead of rendering its own page, when set. */
+  returnResultUrl?: string;
+  storefrontToken: string;
+  tables: { orders: string; notifications: string };
+  dynamodbEndpoint?: string;
+  notifyVerifyTimeoutMs: number;
+  notificationRetentionDays: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly variable: string, message: string) {
+    super(`configuration: ${variable}: ${message}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+/** Reads a secret by SSM parameter name; injected so this module stays free of AWS imports. */
+export type SecretReader = (parameterName: string) => Promise<string>;
+
+function required(env: Env, name: string, hint: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') throw new ConfigError(name, `is not set: ${hint}`);
+  return v;
+}
+
+function check<T>(name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (isAlipayError(err)) throw new ConfigError(name, err.message.replace(/^(key|partner|x|gatewayUrl|seller_id)\b/, 'value'));
+    throw err;
+  }
+}
+
+async function secret(env: Env, name: string, readSecret: SecretReader | undefined, hint: string): Promise<string> {
+  const direct = env[name];
+  const parameter = env[`${name}_PARAMETER`];
+  if (direct !== undefined && direct !== '') return direct;
+  if (parameter !== undefined && parameter !== '') {
+    if (!readSecret) throw new ConfigError(`${name}_PARAMETER`, 'is set but no SSM reader is available');
+    try {
+      return await readSecret(parameter);
+    } catch (err) {
+      throw new ConfigError(`${name}_PARAMETER`, `reading SSM parameter ${parameter} failed: ${(err as Error).message}`);
+    }
+  }
+  throw new ConfigError(name, `is not set (nor ${name}_PARAMETER, the SSM SecureString holding it): ${hint}`);
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^[1-9]\d{0,6}$/.test(v)) throw new ConfigError(name, `"${v}" is not a positive whole number`);
+  return Number(v);
+}
+
+export async function loadConfig(env: Env, readSecret?: SecretReader): Promise<AppConfig> {
+  const partner = check('ALIPAY_PARTNER', () => validatePartnerId(required(env, 'ALIPAY_PARTNER', 'your 16-digit partner id starting with 2088'), 'ALIPAY_PARTNER'));
+  const keyValue = await secret(env, 'ALIPAY_KEY', readSecret, 'the 32-character MD5 key from your Alipay merchant account');
+  const key = check('ALIPAY_KEY', () => validateMd5Key(keyValue, 'ALIPAY_KEY'));
+  const sellerId = check('ALIPAY_SELLER_ID', () => validatePartnerId(env.ALIPAY_SELLER_ID || partner, 'ALIPAY_SELLER_ID'));
+  const charset = check('ALIPAY_CHARSET', () => parseCharset(env.ALIPAY_CHARSET || 'utf-8', 'ALIPAY_CHARSET'));
+  const gatewayUrl = check('ALIPAY_GATEWAY_URL', () => validateUrl(env.ALIPAY_GATEWAY_URL || DEFAULT_GATEWAY_URL, 'ALIPAY_GATEWAY_URL', { allowQuery: false }));
+  const base = check('PUBLIC_BASE_URL', () =>
+    validateUrl(required(env, 'PUBLIC_BASE_URL', 'the public https base URL of this API, e.g. https://abc.execute-api.region.amazonaws.com'), 'PUBLIC_BASE_URL', { allowQuery: false }),
+  ).replace(/\/+$/, '');
+  const returnResultUrl = env.RETURN_RESULT_URL
+    ? check('RETURN_RESULT_URL', () => validateUrl(env.RETURN_RESULT_URL, 'RETURN_RESULT_URL', { allowQuery: true }))
+    : undefined;
+  const storefrontToken = await secret(env, 'STOREFRONT_TOKEN', readSecret, 'the bearer token your storefront sends to POST /payments');
+  if (storefrontToken.length < 16) throw new ConfigError('STOREFRONT_TOKEN', 'is shorter than 16 characters: use a long random token');
+  return {
+    partner, key, sellerId, charset, gatewayUrl,
+    notifyUrl: `${base}/alipay/notify`,
+    returnUrl: `${base}/alipay/return`,
+    ...(returnResultUrl ? { returnResultUrl } : {}),
+    storefrontToken,
+    tables: {
+      orders: required(env, 'ORDERS_TABLE', 'the DynamoDB Orders table name'),
+      notifications: required(env, 'NOTIFICATIONS_TABLE', 'the DynamoDB Notifications table name'),
+    },
+    ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+    notifyVerifyTimeoutMs: positiveInt(env, 'NOTIFY_VERIFY_TIMEOUT_MS', 5000),
+    notificationRetentionDays: positiveInt(env, 'NOTIFICATION_RETENTION_DAYS', 400),
+  };
+}

@@ -1,0 +1,130 @@
+// create-payment: storefront JSON -> validated Alipay request -> order stored once -> signed gateway URL and form.
+import { type Charset, parseCharset } from '../alipay/charset.ts';
+import { AlipayError } from '../alipay/errors.ts';
+import { buildGatewayRequest, buildPaymentRequest, type GatewayForm } from '../alipay/request.ts';
+import { chargeableAmounts, serviceSpec, type ServiceName } from '../alipay/services.ts';
+import type { Order } from './order.ts';
+import type { PaymentStore } from './store-port.ts';
+
+export interface CreatePaymentDeps {
+  store: PaymentStore;
+  partner: string;
+  key: string;
+  sellerId: string;
+  charset: Charset;
+  gatewayUrl: string;
+  notifyUrl: string;
+  returnUrl: string;
+  now: () => string;
+}
+
+export interface CreatePaymentAnswer {
+  outTradeNo: string;
+  gatewayUrl: string;
+  form: Pick<GatewayForm, 'action' | 'method' | 'fields'> & { acceptCharset: Charset };
+}
+
+/** The same out_trade_no was used for a different payment. */
+export class OrderConflictError extends Error {
+  override readonly name = 'OrderConflictError';
+  constructor(readonly outTradeNo: string, readonly fields: string[]) {
+    super(`order ${outTradeNo} already exists with a different ${fields.join(', ')}: use a new outTradeNo for a new payment`);
+  }
+}
+
+// Storefront names (camelCase) are Alipay's names (snake_case): outTradeNo -> out_trade_no, logisticsFee1 -> logistics_fee_1.
+const snake = (name: string) => name.replace(/([A-Z])/g, '_$1').replace(/(\d+)$/, '_$1').toLowerCase();
+const NOT_FROM_STOREFRONT = new Set(['service', 'partner', 'payment_type', 'notify_url', 'return_url', 'seller_id', 'seller_email', 'seller_account_name', 'sign', 'sign_type', '_input_charset']);
+// Parameters that are part of the payment itself; the rest (notify_url, …) come from configuration and may change.
+const CONFIG_PARAMS = new Set(['partner', 'notify_url', 'return_url', 'seller_id', 'sign', 'sign_type']);
+
+/** Storefront body -> Alipay business parameters. */
+export function toAlipayParams(body: Readonly<Record<string, unknown>>): { service: ServiceName; charset?: Charset; params: Record<string, unknown> } {
+  const spec = serviceSpec(body.service);
+  const params: Record<string, unknown> = {};
+  let charset: Charset | undefined;
+  for (const [name, value] of Object.entries(body)) {
+    if (name === 'service' || value === undefined || value === null) continue;
+    if (name === 'charset') {
+      charset = parseCharset(value, 'charset');
+      continue;
+    }
+    if (name === 'logistics') {
+      if (!Array.isArray(value) || value.length === 0 || value.length > 4) throw new AlipayError('INVALID_PARAMETER', 'logistics must be a list of 1 to 4 {type, fee, payment} options', 'logistics');
+      value.forEach((o: unknown, i: number) => {
+        const opt = (o ?? {}) as Record<string, unknown>;
+        const suffix = i === 0 ? '' : `_${i}`;
+        params[`logistics_type${suffix}`] = opt.type;
+        params[`logistics_fee${suffix}`] = opt.fee;
+        params[`logistics_payment${suffix}`] = opt.payment;
+      });
+      continue;
+    }
+    const alipayName = snake(name);
+    if (NOT_FROM_STOREFRONT.has(alipayName)) throw new AlipayError('INVALID_PARAMETER', `${name} is set from configuration, not by the storefront`, name);
+    params[alipayName] = value;
+  }
+  return { service: spec.service, ...(charset ? { charset } : {}), params };
+}
+
+function answerFor(outTradeNo: string, params: Record<string, string>, deps: CreatePaymentDeps, charset: Charset): CreatePaymentAnswer {
+  // A stored map comes back from DynamoDB in no particular order: sort, so a retry answers the very same URL.
+  const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const request = buildGatewayRequest({ params: sorted, key: deps.key, charset, gatewayUrl: deps.gatewayUrl });
+  const { action, method, fields, acceptCharset } = request.form;
+  return { outTradeNo, gatewayUrl: request.url, form: { action, method, fields, acceptCharset } };
+}
+
+function differences(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): string[] {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => !CONFIG_PARAMS.has(k)));
+  return [...names].filter((k) => a[k] !== b[k]).sort();
+}
+
+/** Creates the order (or finds the identical one) and answers the signed gateway request. */
+export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Record<string, unknown>>): Promise<{ created: boolean; answer: CreatePaymentAnswer }> {
+  const input = toAlipayParams(body);
+  const charset = input.charset ?? deps.charset;
+  let built;
+  try {
+    built = buildPaymentRequest({
+      service: input.service, params: input.params, partner: deps.partner, key: deps.key, charset,
+      notifyUrl: deps.notifyUrl, returnUrl: deps.returnUrl, sellerId: deps.sellerId, gatewayUrl: deps.gatewayUrl,
+    });
+  } catch (err) {
+    // Name the field as the storefront sent it (totalFee), not as Alipay calls it (total_fee).
+    const sent = err instanceof AlipayError && err.field ? Object.keys(body).find((k) => snake(k) === err.field) : undefined;
+    if (err instanceof AlipayError && sent !== undefined && sent !== err.field) throw new AlipayError(err.code, err.message, sent);
+    throw err;
+  }
+  const p = built.params;
+  const amounts = chargeableAmounts(p);
+  const now = deps.now();
+  const order: Order = {
+    outTradeNo: p.out_trade_no!,
+    service: input.service,
+    kind: serviceSpec(input.service).kind,
+    subject: p.subject!,
+    ...(amounts[0] === undefined ? {} : { amountFen: amounts[0] }),
+    acceptedAmountsFen: amounts,
+    partner: deps.partner,
+    ...(p.seller_id ? { sellerId: p.seller_id } : {}),
+    ...(p.seller_email ? { sellerEmail: p.seller_email } : {}),
+    charset,
+    status: 'CREATED',
+    version: 1,
+    history: [],
+    anomalies: [],
+    createdAt: now,
+    updatedAt: now,
+    gatewayParams: p,
+  };
+  const result = await deps.store.createOrder(order);
+  if (result.created) return { created: true, answer: answerFor(order.outTradeNo, p, deps, charset) };
+
+  const existing = result.existing;
+  const diff = differences(existing.gatewayParams, p);
+  if (diff.length > 0) throw new OrderConflictError(order.outTradeNo, diff);
+  // The same request again: the same answer, signed from what was stored (current URLs and key).
+  const again = { ...existing.gatewayParams, partner: deps.partner, notify_url: deps.notifyUrl, return_url: deps.returnUrl };
+  return { created: false, answer: answerFor(existing.outTradeNo, again, deps, existing.charset) };
+}

@@ -1,0 +1,47 @@
+// Each route called through its real Lambda entry point, with the event API Gateway would send.
+import { handler as createPaymentHandler } from '../../functions/create-payment.ts';
+import { handler as notifyHandler } from '../../functions/notify.ts';
+import { handler as orderStatusHandler } from '../../functions/order-status.ts';
+import { handler as returnHandler } from '../../functions/return.ts';
+import type { SignedMessage } from './alipay-messages.ts';
+import { STOREFRONT_TOKEN } from './app-env.ts';
+import { type HttpAnswer, httpEvent, readResult } from './events.ts';
+
+/** `token: null` sends no Authorization header. */
+type Auth = { token?: string | null };
+const authHeader = ({ token = STOREFRONT_TOKEN }: Auth): Record<string, string> => (token === null ? {} : { Authorization: `Bearer ${token}` });
+
+export async function postPayment(body: unknown, opts: Auth & { base64?: boolean } = {}): Promise<HttpAnswer> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return readResult(await createPaymentHandler(httpEvent({
+    method: 'POST', path: '/payments', routeKey: 'POST /payments',
+    headers: { 'Content-Type': 'application/json', ...authHeader(opts) },
+    body: text, base64: opts.base64 ?? false,
+  })));
+}
+
+export async function getPayment(outTradeNo: string, opts: Auth = {}): Promise<HttpAnswer> {
+  return readResult(await orderStatusHandler(httpEvent({
+    method: 'GET', path: `/payments/${encodeURIComponent(outTradeNo)}`, routeKey: 'GET /payments/{outTradeNo}',
+    headers: authHeader(opts), pathParameters: { outTradeNo },
+  })));
+}
+
+/** Alipay's POST to notify_url. Form bodies arrive base64-encoded from API Gateway unless `base64: false`. */
+export async function postNotify(message: SignedMessage | Buffer | string, opts: { base64?: boolean; charset?: string } = {}): Promise<HttpAnswer> {
+  const body = Buffer.isBuffer(message) ? message : typeof message === 'string' ? Buffer.from(message, 'latin1') : message.bytes;
+  return readResult(await notifyHandler(httpEvent({
+    method: 'POST', path: '/alipay/notify', routeKey: 'POST /alipay/notify',
+    headers: { 'Content-Type': `application/x-www-form-urlencoded; charset=${opts.charset ?? 'utf-8'}`, 'User-Agent': 'Mozilla/4.0' },
+    body, base64: opts.base64 ?? true,
+  })));
+}
+
+/** The buyer's browser arriving at return_url with Alipay's query string. */
+export async function getReturn(message: SignedMessage | string): Promise<HttpAnswer> {
+  return readResult(await returnHandler(httpEvent({
+    method: 'GET', path: '/alipay/return', routeKey: 'GET /alipay/return',
+    rawQueryString: typeof message === 'string' ? message : message.encoded,
+    headers: { Accept: 'text/html', 'User-Agent': 'Mozilla/5.0 (iPhone)' },
+  })));
+}

@@ -1,0 +1,86 @@
+// An HTTP proxy in front of DynamoDB Local that fails chosen operations, for "DynamoDB is having trouble" tests over real HTTP.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * How a failing operation fails: a 500 InternalServerError answer, the connection dropped before DynamoDB sees the
+ * request, or the request carried out and its answer lost.
+ */
+export type Fault = 'internal_error' | 'connection_reset' | 'answer_lost';
+
+export class DynamoDbFaultProxy {
+  private server: http.Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly faults = new Map<string, Fault>();
+  /** Operations seen (X-Amz-Target without the version prefix), failed or not. */
+  readonly operations: string[] = [];
+  private port = 0;
+
+  constructor(private readonly target: string) {}
+
+  async start(): Promise<this> {
+    const server = http.createServer((req, res) => this.handle(req, res));
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Makes `operation` (e.g. `TransactWriteItems`) fail until heal(). */
+  fail(operation: string, fault: Fault = 'internal_error'): void {
+    this.faults.set(operation, fault);
+  }
+
+  heal(): void {
+    this.faults.clear();
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').replace(/^DynamoDB_\d+\./, '');
+      this.operations.push(operation);
+      const fault = this.faults.get(operation);
+      if (fault === 'connection_reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === 'internal_error') {
+        res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'fault-proxy' });
+        res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected by the test proxy' }));
+        return;
+      }
+      const upstream = http.request(`${this.target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
+        if (fault === 'answer_lost') {
+          answer.resume();
+          answer.on('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => req.socket.destroy());
+      upstream.end(Buffer.concat(chunks));
+    });
+  }
+}
