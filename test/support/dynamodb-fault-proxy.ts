@@ -1,6 +1,6 @@
 // An HTTP proxy in front of DynamoDB Local that fails chosen operations, for "DynamoDB is having trouble" tests over real HTTP.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback, type LoopbackServer } from './loopback-server.ts';
 
 /**
  * How a failing operation fails: a 500 InternalServerError answer, the connection dropped before DynamoDB sees the
@@ -9,40 +9,27 @@ import type { AddressInfo, Socket } from 'node:net';
 export type Fault = 'internal_error' | 'connection_reset' | 'answer_lost';
 
 export class DynamoDbFaultProxy {
-  private server: http.Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: LoopbackServer | undefined;
   private readonly faults = new Map<string, Fault>();
   /** Operations seen (X-Amz-Target without the version prefix), failed or not. */
   readonly operations: string[] = [];
-  private port = 0;
 
   constructor(private readonly target: string) {}
 
   async start(): Promise<this> {
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+    this.server = await listenOnLoopback((req, res) => this.handle(req, res));
     return this;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.close();
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    if (!this.server) throw new Error('DynamoDbFaultProxy: start() it first');
+    return `http://127.0.0.1:${this.server.port}`;
   }
 
   /** Makes `operation` (e.g. `TransactWriteItems`) fail until heal(). */

@@ -1,6 +1,6 @@
 // A stand-in for Alipay's gateway over real HTTP: answers notify_verify per notify_id as a test programs it, and counts calls.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback, type LoopbackServer } from './loopback-server.ts';
 
 /**
  * What notify_verify answers for one notify_id:
@@ -16,43 +16,29 @@ export interface VerifyCall {
 }
 
 export class FakeGateway {
-  private server: http.Server | undefined;
-  private readonly sockets = new Set<Socket>();
+  private server: LoopbackServer | undefined;
   private readonly behaviours = new Map<string, VerifyBehaviour>();
   private defaultBehaviour: VerifyBehaviour = 'true';
   readonly calls: VerifyCall[] = [];
   /** Requests that were not a well-formed notify_verify (wrong path, service, or missing parameters). */
   readonly badRequests: string[] = [];
-  private port = 0;
 
   async start(): Promise<this> {
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+    this.server = await listenOnLoopback((req, res) => this.handle(req, res));
     return this;
   }
 
   /** Stops listening and drops every connection, including requests left hanging. */
   async stop(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server?.close();
   }
 
   /** The gateway URL for ALIPAY_GATEWAY_URL. */
   get url(): string {
     if (!this.server) throw new Error('FakeGateway: start() it first');
-    return `http://127.0.0.1:${this.port}/gateway.do`;
+    return `http://127.0.0.1:${this.server.port}/gateway.do`;
   }
 
   /** How notify_verify answers for `notifyId` from now on. */
