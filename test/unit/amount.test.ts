@@ -3,16 +3,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fen, formatYuan, parseYuan, MAX_PAYMENT_FEN, MIN_PAYMENT_FEN, type YuanRule } from '../../shared/alipay/amount.ts';
-import { AlipayError, type AlipayErrorCode } from '../../shared/alipay/errors.ts';
-
-function assertAlipayError(fn: () => unknown, code: AlipayErrorCode): AlipayError {
-  let caught: unknown;
-  assert.throws(fn, (e: unknown) => {
-    caught = e;
-    return e instanceof AlipayError && e.code === code;
-  });
-  return caught as AlipayError;
-}
+import { AlipayError } from '../../shared/alipay/errors.ts';
+import { assertAlipayError } from '../support/assert-alipay-error.ts';
 
 describe('parseYuan with the default payment range [0.01, 100000000.00]', () => {
   const accepted: [string, number][] = [

@@ -2,16 +2,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { CHARSETS, decodeText, encodeText, isValidUtf8, parseCharset, type Charset } from '../../shared/alipay/charset.ts';
-import { AlipayError, isAlipayError, type AlipayErrorCode } from '../../shared/alipay/errors.ts';
-
-function assertAlipayError(fn: () => unknown, code: AlipayErrorCode): AlipayError {
-  let caught: unknown;
-  assert.throws(fn, (e: unknown) => {
-    caught = e;
-    return e instanceof AlipayError && e.code === code;
-  });
-  return caught as AlipayError;
-}
+import { AlipayError, isAlipayError } from '../../shared/alipay/errors.ts';
+import { assertAlipayError } from '../support/assert-alipay-error.ts';
 
 describe('parseCharset', () => {
   const accepted: [string, Charset][] = [

@@ -13,16 +13,8 @@ import {
 } from '../../shared/alipay/form.ts';
 import { byteParamsFromForm, byteParamsFromStrings, decodeParams, textParam, type ByteParams } from '../../shared/alipay/params.ts';
 import { decodeText } from '../../shared/alipay/charset.ts';
-import { AlipayError, type AlipayErrorCode } from '../../shared/alipay/errors.ts';
-
-function assertAlipayError(fn: () => unknown, code: AlipayErrorCode): AlipayError {
-  let caught: unknown;
-  assert.throws(fn, (e: unknown) => {
-    caught = e;
-    return e instanceof AlipayError && e.code === code;
-  });
-  return caught as AlipayError;
-}
+import { AlipayError } from '../../shared/alipay/errors.ts';
+import { assertAlipayError } from '../support/assert-alipay-error.ts';
 
 /** The pairs as [name, value] strings, bytes read as Latin-1 so every byte is visible. */
 function latin1Pairs(pairs: FormPair[]): [string, string][] {

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { AlipayError, type AlipayErrorCode } from '../../shared/alipay/errors.ts';
 import type { Charset } from '../../shared/alipay/charset.ts';
 import { parseFormBytes } from '../../shared/alipay/form.ts';
 import { byteParamsFromForm, decodeParams, type ByteParams } from '../../shared/alipay/params.ts';
@@ -16,6 +15,8 @@ import {
   renderAutoSubmitForm,
   type PaymentRequestInput,
 } from '../../shared/alipay/request.ts';
+import { assertAlipayError } from '../support/assert-alipay-error.ts';
+import { A3_PARAMS } from '../support/vectors.ts';
 
 /** chloerei/alipay's test key: "1" followed by 31 "0" (also a well-formed 32-character key). */
 const KEY_1 = '10000000000000000000000000000000';
@@ -30,30 +31,8 @@ function queryParams(url: string): ByteParams {
   return byteParamsFromForm(parseFormBytes(Buffer.from(url.slice(url.indexOf('?') + 1), 'latin1')));
 }
 
-function assertAlipayError(fn: () => unknown, code: AlipayErrorCode, field?: string): AlipayError {
-  let caught: unknown;
-  assert.throws(fn, (e: unknown) => {
-    caught = e;
-    return e instanceof AlipayError && e.code === code && (field === undefined || e.field === field);
-  });
-  return caught as AlipayError;
-}
-
 describe('buildGatewayRequest reproduces vector A3 (chloerei create_partner_trade_by_buyer)', () => {
-  const params = {
-    service: 'create_partner_trade_by_buyer',
-    _input_charset: 'utf-8',
-    partner: '1000000000000000',
-    seller_id: '1000000000000000',
-    payment_type: '1',
-    out_trade_no: '1',
-    subject: 'test',
-    logistics_type: 'POST',
-    logistics_fee: '0',
-    logistics_payment: 'SELLER_PAY',
-    price: '0.01',
-    quantity: '1',
-  };
+  const params = A3_PARAMS;
   const expectedUrl =
     'https://mapi.alipay.com/gateway.do?service=create_partner_trade_by_buyer&_input_charset=utf-8&partner=1000000000000000&seller_id=1000000000000000&payment_type=1&out_trade_no=1&subject=test&logistics_type=POST&logistics_fee=0&logistics_payment=SELLER_PAY&price=0.01&quantity=1&sign_type=MD5&sign=b5d30863b44acd8514a49b0320fb2aa2';
   const request = buildGatewayRequest({ params, key: KEY_1, charset: 'utf-8' });

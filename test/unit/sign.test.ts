@@ -15,20 +15,13 @@ import {
 } from '../../shared/alipay/sign.ts';
 import { byteParamsFromForm, byteParamsFromStrings, textParam, type ByteParams } from '../../shared/alipay/params.ts';
 import { parseFormBytes } from '../../shared/alipay/form.ts';
-import { AlipayError, type AlipayErrorCode } from '../../shared/alipay/errors.ts';
+import { AlipayError } from '../../shared/alipay/errors.ts';
+import { assertAlipayError } from '../support/assert-alipay-error.ts';
+import { A3_PARAMS } from '../support/vectors.ts';
 
 /** chloerei/alipay's test key: "1" followed by 31 "0". */
 const KEY_1 = '10000000000000000000000000000000';
 const KEY_2 = '20000000000000000000000000000000';
-
-function assertAlipayError(fn: () => unknown, code: AlipayErrorCode): AlipayError {
-  let caught: unknown;
-  assert.throws(fn, (e: unknown) => {
-    caught = e;
-    return e instanceof AlipayError && e.code === code;
-  });
-  return caught as AlipayError;
-}
 
 /** The oracle for every expected sign: md5 over (presign + key) encoded in the charset, lowercase hex. */
 function md5Of(text: string, charset: 'utf-8' | 'gbk' = 'utf-8'): string {
@@ -101,20 +94,7 @@ describe('published vectors (protocol doc §9)', () => {
   });
 
   describe('A3 chloerei create_partner_trade_by_buyer / trade_create_by_buyer', () => {
-    const params = {
-      service: 'create_partner_trade_by_buyer',
-      _input_charset: 'utf-8',
-      partner: '1000000000000000',
-      seller_id: '1000000000000000',
-      payment_type: '1',
-      out_trade_no: '1',
-      subject: 'test',
-      logistics_type: 'POST',
-      logistics_fee: '0',
-      logistics_payment: 'SELLER_PAY',
-      price: '0.01',
-      quantity: '1',
-    };
+    const params = A3_PARAMS;
     const presign =
       '_input_charset=utf-8&logistics_fee=0&logistics_payment=SELLER_PAY&logistics_type=POST&out_trade_no=1&partner=1000000000000000&payment_type=1&price=0.01&quantity=1&seller_id=1000000000000000&service=create_partner_trade_by_buyer&subject=test';
     const expectedUrl =
