@@ -1,24 +1,16 @@
 // POST /payments through its Lambda entry point against DynamoDB Local: created once, retried safely, refused clearly.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { decodeText } from '../../shared/alipay/charset.ts';
 import { parseFormBytes } from '../../shared/alipay/form.ts';
 import { signParams } from '../../shared/alipay/sign.ts';
 import { SERVICE_NAMES } from '../../shared/alipay/services.ts';
 import { SUBJECT, TEST_KEY, TEST_PARTNER } from '../support/alipay-messages.ts';
 import { getPayment, postPayment } from '../support/api.ts';
-import { captureLogs, setUpApp, type TestApp } from '../support/app-env.ts';
+import { useTestApp } from '../support/app-env.ts';
 import { newOutTradeNo, paymentExample } from '../support/payments.ts';
 
-let app: TestApp;
-const logs = captureLogs();
-before(async () => {
-  app = await setUpApp();
-});
-after(async () => {
-  await app.close();
-  logs.restore();
-});
+const { app, logs } = useTestApp();
 
 /** The gateway form's fields must be signed with our key in the order's charset. */
 function assertSigned(fields: Record<string, string>, charset: 'utf-8' | 'gbk'): void {

@@ -4,24 +4,20 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { notification, returnQuery } from '../support/alipay-messages.ts';
 import { getPayment, getReturn, postNotify, postPayment } from '../support/api.ts';
-import { captureLogs, setUpApp, type TestApp } from '../support/app-env.ts';
+import { useTestApp } from '../support/app-env.ts';
 import { DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.ts';
 import { createOrder, paymentExample } from '../support/payments.ts';
 
-let app: TestApp;
+const { app } = useTestApp();
 let proxy: DynamoDbFaultProxy;
-const logs = captureLogs();
 const realEndpoint = process.env.DYNAMODB_ENDPOINT!;
 
 before(async () => {
-  app = await setUpApp();
   proxy = await new DynamoDbFaultProxy(realEndpoint).start();
 });
 after(async () => {
   app.setEnv({ DYNAMODB_ENDPOINT: realEndpoint });
   await proxy.stop();
-  await app.close();
-  logs.restore();
 });
 
 /** A port nothing listens on. */

@@ -1,21 +1,13 @@
 // Notifications arriving at once and in any order: every reply is `success`, each is applied once, the order ends right.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { notification } from '../support/alipay-messages.ts';
 import { getPayment, postNotify } from '../support/api.ts';
-import { captureLogs, setUpApp, type TestApp } from '../support/app-env.ts';
+import { useTestApp } from '../support/app-env.ts';
 import { createOrder } from '../support/payments.ts';
 
-let app: TestApp;
-const logs = captureLogs();
-before(async () => {
-  // Here dozens of notify_verify calls share one event loop with the handlers; a timeout is not what this file tests.
-  app = await setUpApp({ NOTIFY_VERIFY_TIMEOUT_MS: '5000' });
-});
-after(async () => {
-  await app.close();
-  logs.restore();
-});
+// Here dozens of notify_verify calls share one event loop with the handlers; a timeout is not what this file tests.
+const { app } = useTestApp({ NOTIFY_VERIFY_TIMEOUT_MS: '5000' });
 
 function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];

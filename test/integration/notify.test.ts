@@ -1,22 +1,14 @@
 // POST /alipay/notify through its Lambda entry point: what each notification does to the order and what Alipay is answered.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { encodeForm } from '../../shared/alipay/form.ts';
 import { notification, signMessage, TEST_KEY, tradeFields } from '../support/alipay-messages.ts';
 import { getPayment, postNotify } from '../support/api.ts';
-import { captureLogs, setUpApp, type TestApp } from '../support/app-env.ts';
+import { useTestApp } from '../support/app-env.ts';
 import type { HttpAnswer } from '../support/events.ts';
 import { createOrder } from '../support/payments.ts';
 
-let app: TestApp;
-const logs = captureLogs();
-before(async () => {
-  app = await setUpApp();
-});
-after(async () => {
-  await app.close();
-  logs.restore();
-});
+const { app, logs } = useTestApp();
 
 function assertAnswer(res: HttpAnswer, body: 'success' | 'fail'): void {
   assert.equal(res.status, 200);

@@ -1,20 +1,12 @@
 // GET /payments/{outTradeNo} through its Lambda entry point: what the storefront learns about an order.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { notification, tradeNoFor } from '../support/alipay-messages.ts';
 import { getPayment, postNotify } from '../support/api.ts';
-import { captureLogs, setUpApp, type TestApp } from '../support/app-env.ts';
+import { useTestApp } from '../support/app-env.ts';
 import { createOrder } from '../support/payments.ts';
 
-let app: TestApp;
-const logs = captureLogs();
-before(async () => {
-  app = await setUpApp();
-});
-after(async () => {
-  await app.close();
-  logs.restore();
-});
+const { app } = useTestApp();
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const CONTRACT_KEYS = ['outTradeNo', 'service', 'status', 'totalFee', 'tradeNo', 'refundStatus', 'anomalies', 'updatedAt'];

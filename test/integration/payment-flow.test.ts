@@ -1,23 +1,15 @@
 // The whole happy path per service and charset: POST /payments -> Alipay's signed notifications -> GET /payments/{id}.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseYuan } from '../../shared/alipay/amount.ts';
 import type { Charset } from '../../shared/alipay/charset.ts';
 import { SERVICE_NAMES } from '../../shared/alipay/services.ts';
 import { notification, TEST_PARTNER, tradeNoFor } from '../support/alipay-messages.ts';
 import { getPayment, postNotify } from '../support/api.ts';
-import { captureLogs, setUpApp, type TestApp } from '../support/app-env.ts';
+import { useTestApp } from '../support/app-env.ts';
 import { createOrder } from '../support/payments.ts';
 
-let app: TestApp;
-const logs = captureLogs();
-before(async () => {
-  app = await setUpApp();
-});
-after(async () => {
-  await app.close();
-  logs.restore();
-});
+const { app } = useTestApp();
 
 describe('a paid order, service by service, in both charsets', () => {
   for (const service of SERVICE_NAMES) {

@@ -3,19 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { notification, returnQuery } from '../support/alipay-messages.ts';
 import { getReturn, postNotify } from '../support/api.ts';
-import { captureLogs, setUpApp, type TestApp } from '../support/app-env.ts';
+import { useTestApp } from '../support/app-env.ts';
 import type { HttpAnswer } from '../support/events.ts';
 import { createOrder } from '../support/payments.ts';
 
-let app: TestApp;
-const logs = captureLogs();
-before(async () => {
-  app = await setUpApp();
-});
-after(async () => {
-  await app.close();
-  logs.restore();
-});
+const { app } = useTestApp();
 
 const TEN_MINUTES_AGO = () => new Date(Date.now() - 10 * 60_000);
 

@@ -1,4 +1,5 @@
 // One test file's app: its own tables on DynamoDB Local, a fake Alipay gateway, and process.env the way a deployment sets it.
+import { after, before } from 'node:test';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { resetApp } from '../../shared/app.ts';
@@ -106,4 +107,27 @@ export function captureLogs(): { lines: string[]; restore(): void } {
     return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
   return { lines, restore: () => void (process.stdout.write = original) };
+}
+
+/**
+ * The usual frame of an integration test file: logs captured, an app set up before the first case and closed after
+ * the last. The app only exists once `before` has run, so the returned stand-in forwards to it when used.
+ */
+export function useTestApp(extraEnv: Record<string, string | undefined> = {}): { app: TestApp; logs: ReturnType<typeof captureLogs> } {
+  const logs = captureLogs();
+  let current: TestApp | undefined;
+  before(async () => {
+    current = await setUpApp(extraEnv);
+  });
+  after(async () => {
+    await current?.close();
+    logs.restore();
+  });
+  const app = new Proxy({} as TestApp, {
+    get(_target, prop) {
+      if (!current) throw new Error('useTestApp: the app is set up in before(); use it inside a test');
+      return Reflect.get(current, prop);
+    },
+  });
+  return { app, logs };
 }
