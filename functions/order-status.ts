@@ -1,5 +1,6 @@
 // GET /payments/{outTradeNo} (storefront only): where the order stands.
 import { formatYuan } from '../shared/alipay/amount.ts';
+import { isOutTradeNo, OUT_TRADE_NO_RULE } from '../shared/alipay/services.ts';
 import { HttpError } from '../shared/http/errors.ts';
 import { requireBearer } from '../shared/http/event.ts';
 import { jsonHandler } from '../shared/http/handler.ts';
@@ -8,7 +9,7 @@ import { json } from '../shared/http/responses.ts';
 export const handler = jsonHandler('order-status', async (event, { app }) => {
   requireBearer(event, app.config.storefrontToken);
   const outTradeNo = event.pathParameters?.outTradeNo ?? '';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(outTradeNo)) throw new HttpError(400, 'INVALID_PARAMETER', 'outTradeNo must be 1 to 64 characters of A-Z a-z 0-9 _ -', 'outTradeNo');
+  if (!isOutTradeNo(outTradeNo)) throw new HttpError(400, 'INVALID_PARAMETER', `outTradeNo must be ${OUT_TRADE_NO_RULE}`, 'outTradeNo');
   const order = await app.store.getOrder(outTradeNo);
   if (!order) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${outTradeNo}`, 'outTradeNo');
   const amount = order.amountFen ?? order.paidFen;

@@ -9,6 +9,7 @@ import type { Order } from '../shared/orders/order.ts';
 import { processTradeEvent } from '../shared/orders/process-event.ts';
 import { keepRejected, receiveSigned } from '../shared/orders/receive.ts';
 import { returnIsFresh } from '../shared/orders/return-freshness.ts';
+import { isOutTradeNo } from '../shared/alipay/services.ts';
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const log = logger(requestId(event));
@@ -33,11 +34,13 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     return respond('unverified');
   }
   const { event: tradeEvent } = received;
-  const outTradeNo = /^[A-Za-z0-9_-]{1,64}$/.test(tradeEvent.outTradeNo) ? tradeEvent.outTradeNo : undefined;
+  const outTradeNo = isOutTradeNo(tradeEvent.outTradeNo) ? tradeEvent.outTradeNo : undefined;
+  let order: Order | undefined;
   try {
     // Fulfil from a return only when Alipay confirms its notify_id, which lives about a minute.
     if (returnIsFresh(received.message.fields.notify_time, receivedAt)) {
       const result = await processTradeEvent(app.processDeps, tradeEvent, raw, { verifyWithAlipay: true });
+      if (result.outcome !== 'rejected') order = result.order;
       log.info(`return ${result.outcome}`, { outTradeNo, notifyId: tradeEvent.notifyId, ...(result.outcome === 'rejected' ? { reason: result.reason } : {}) });
     } else {
       log.info('return too old for notify_verify: showing the stored status', { outTradeNo });
@@ -45,6 +48,6 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   } catch (err) {
     log.warn('return could not be applied; the async notify will', { outTradeNo, error: err instanceof Error ? err.message : String(err) });
   }
-  const order = outTradeNo ? await app.store.getOrder(outTradeNo).catch(() => undefined) : undefined;
+  order ??= outTradeNo ? await app.store.getOrder(outTradeNo).catch(() => undefined) : undefined;
   return respond(order ? resultFor(order) : 'waiting', outTradeNo, order);
 }

@@ -43,7 +43,7 @@ function check<T>(name: string, f: () => T): T {
   try {
     return f();
   } catch (err) {
-    if (isAlipayError(err)) throw new ConfigError(name, err.message.replace(/^(key|partner|x|gatewayUrl|seller_id)\b/, 'value'));
+    if (isAlipayError(err)) throw new ConfigError(name, err.message);
     throw err;
   }
 }

@@ -73,6 +73,11 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   },
 };
 
+const OUT_TRADE_NO = /^[A-Za-z0-9_-]{1,64}$/;
+/** Our rule for merchant order numbers: 1 to 64 of A-Z a-z 0-9 _ - (safe in URLs, keys and logs). */
+export const isOutTradeNo = (value: unknown): value is string => typeof value === 'string' && OUT_TRADE_NO.test(value);
+export const OUT_TRADE_NO_RULE = '1 to 64 characters of A-Z a-z 0-9 _ -';
+
 export function isServiceName(value: unknown): value is ServiceName {
   return typeof value === 'string' && (SERVICE_NAMES as readonly string[]).includes(value);
 }
@@ -137,7 +142,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   notify_url: url(false),
   return_url: url(false),
   show_url: url(true),
-  out_trade_no: pattern(/^[A-Za-z0-9_-]{1,64}$/, '1 to 64 characters of A-Z a-z 0-9 _ -'),
+  out_trade_no: pattern(OUT_TRADE_NO, OUT_TRADE_NO_RULE),
   subject: nonEmptyText(256),
   body: maxBytes(400),
   total_fee: yuan(MIN_PAYMENT_FEN),

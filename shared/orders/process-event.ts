@@ -1,8 +1,8 @@
 // The one way an order moves forward: read -> duplicate? -> notify_verify -> decide -> one conditional transaction.
 // Used by notify and return alike (and later by reconciliation).
 import type { NotifyVerifyAnswer } from '../alipay/gateway-client.ts';
-import { decide } from './decide.ts';
-import type { Order, TradeEvent } from './order.ts';
+import { applyChange, decide } from './decide.ts';
+import { HISTORY_LIMIT, type Order, type TradeEvent } from './order.ts';
 import { type NotificationOutcome, type NotificationRecord, type PaymentStore, StoreUnavailableError } from './store-port.ts';
 
 export interface ProcessDeps {
@@ -69,30 +69,22 @@ export async function processTradeEvent(
     }
 
     const decision = decide(order, event, { partner: deps.partner });
-    let result: ProcessResult;
-    let commit;
-    switch (decision.outcome) {
-      case 'apply':
-        commit = await deps.store.commitEvent({ record: record('applied'), order, change: decision.change });
-        result = { outcome: 'applied' };
-        break;
-      case 'anomaly': {
-        const detail = decision.anomalies.map((a) => `${a.code}: ${a.detail}`).join('; ');
-        commit = await deps.store.commitEvent({ record: record('anomaly', detail), order, anomalies: decision.anomalies });
-        result = { outcome: 'anomaly', detail };
-        break;
-      }
-      case 'stale':
-        commit = await deps.store.commitEvent({ record: record('stale', decision.detail), order });
-        result = { outcome: 'stale', detail: decision.detail };
-        break;
-      case 'duplicate':
-        commit = await deps.store.commitEvent({ record: record('duplicate', 'the order already reflects this'), order });
-        result = { outcome: 'duplicate' };
-        break;
-    }
-    if (commit === 'notification_exists') return { outcome: 'duplicate', detail: 'a concurrent delivery recorded it first' };
-    if (commit === 'committed') return result;
-    return undefined;
+    const outcome = decision.outcome === 'apply' ? 'applied' : decision.outcome;
+    const detail =
+      decision.outcome === 'anomaly' ? decision.anomalies.map((a) => `${a.code}: ${a.detail}`).join('; ')
+      : decision.outcome === 'stale' ? decision.detail
+      : decision.outcome === 'duplicate' ? 'the order already reflects this'
+      : undefined;
+    const commit = await deps.store.commitEvent({
+      record: record(outcome, detail),
+      order,
+      ...(decision.outcome === 'apply' ? { change: decision.change } : {}),
+      ...(decision.outcome === 'anomaly' ? { anomalies: decision.anomalies } : {}),
+    });
+    if (commit === 'notification_exists') return { outcome: 'duplicate', ...(order ? { order } : {}), detail: 'a concurrent delivery recorded it first' };
+    if (commit === 'order_changed') return undefined;
+    // The order as now stored, so callers (the return page) need not read it again.
+    const now = order && decision.outcome === 'apply' ? applyChange(order, decision.change, HISTORY_LIMIT) : order;
+    return { outcome, ...(now ? { order: now } : {}), ...(detail === undefined ? {} : { detail }) };
   }
 }
