@@ -25,10 +25,7 @@ export async function buildApp(env: Readonly<Record<string, string | undefined>>
   return {
     config, store, notifyVerify: verify, now,
     processDeps: { store, partner: config.partner, notifyVerify: verify, retentionDays: config.notificationRetentionDays },
-    createPaymentDeps: {
-      store, partner: config.partner, key: config.key, sellerId: config.sellerId, charset: config.charset,
-      gatewayUrl: config.gatewayUrl, notifyUrl: config.notifyUrl, returnUrl: config.returnUrl, now,
-    },
+    createPaymentDeps: { store, account: config, now },
   };
 }
 

@@ -1,18 +1,11 @@
 // Configuration, read and validated once per cold start. A bad value stops the start with a message naming it.
-import { type Charset, parseCharset } from './alipay/charset.ts';
+import { parseCharset } from './alipay/charset.ts';
 import { validateMd5Key, validatePartnerId, validateUrl } from './alipay/credentials.ts';
 import { DEFAULT_GATEWAY_URL } from './alipay/request.ts';
 import { isAlipayError } from './alipay/errors.ts';
+import type { MerchantAccount } from './alipay/account.ts';
 
-export interface AppConfig {
-  partner: string;
-  /** The MD5 key. Never logged, never put in a URL. */
-  key: string;
-  sellerId: string;
-  charset: Charset;
-  gatewayUrl: string;
-  notifyUrl: string;
-  returnUrl: string;
+export interface AppConfig extends MerchantAccount {
   /** Where the return page sends the buyer (302) instead of rendering its own page, when set. */
   returnResultUrl?: string;
   storefrontToken: string;

@@ -5,16 +5,11 @@ import { buildGatewayRequest, buildPaymentRequest, type GatewayForm } from '../a
 import { chargeableAmounts, serviceSpec, type ServiceName } from '../alipay/services.ts';
 import type { Order } from './order.ts';
 import type { PaymentStore } from './store-port.ts';
+import type { MerchantAccount } from '../alipay/account.ts';
 
 export interface CreatePaymentDeps {
   store: PaymentStore;
-  partner: string;
-  key: string;
-  sellerId: string;
-  charset: Charset;
-  gatewayUrl: string;
-  notifyUrl: string;
-  returnUrl: string;
+  account: MerchantAccount;
   now: () => string;
 }
 
@@ -70,7 +65,7 @@ export function toAlipayParams(body: Readonly<Record<string, unknown>>): { servi
 function answerFor(outTradeNo: string, params: Record<string, string>, deps: CreatePaymentDeps, charset: Charset): CreatePaymentAnswer {
   // A stored map comes back from DynamoDB in no particular order: sort, so a retry answers the very same URL.
   const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const request = buildGatewayRequest({ params: sorted, key: deps.key, charset, gatewayUrl: deps.gatewayUrl });
+  const request = buildGatewayRequest({ params: sorted, key: deps.account.key, charset, gatewayUrl: deps.account.gatewayUrl });
   const { action, method, fields, acceptCharset } = request.form;
   return { outTradeNo, gatewayUrl: request.url, form: { action, method, fields, acceptCharset } };
 }
@@ -83,12 +78,12 @@ function differences(a: Readonly<Record<string, string>>, b: Readonly<Record<str
 /** Creates the order (or finds the identical one) and answers the signed gateway request. */
 export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Record<string, unknown>>): Promise<{ created: boolean; answer: CreatePaymentAnswer }> {
   const input = toAlipayParams(body);
-  const charset = input.charset ?? deps.charset;
+  const charset = input.charset ?? deps.account.charset;
   let built;
   try {
     built = buildPaymentRequest({
-      service: input.service, params: input.params, partner: deps.partner, key: deps.key, charset,
-      notifyUrl: deps.notifyUrl, returnUrl: deps.returnUrl, sellerId: deps.sellerId, gatewayUrl: deps.gatewayUrl,
+      service: input.service, params: input.params, partner: deps.account.partner, key: deps.account.key, charset,
+      notifyUrl: deps.account.notifyUrl, returnUrl: deps.account.returnUrl, sellerId: deps.account.sellerId, gatewayUrl: deps.account.gatewayUrl,
     });
   } catch (err) {
     // Name the field as the storefront sent it (totalFee), not as Alipay calls it (total_fee).
@@ -106,7 +101,7 @@ export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Reco
     subject: p.subject!,
     ...(amounts[0] === undefined ? {} : { amountFen: amounts[0] }),
     acceptedAmountsFen: amounts,
-    partner: deps.partner,
+    partner: deps.account.partner,
     ...(p.seller_id ? { sellerId: p.seller_id } : {}),
     ...(p.seller_email ? { sellerEmail: p.seller_email } : {}),
     charset,
@@ -125,6 +120,6 @@ export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Reco
   const diff = differences(existing.gatewayParams, p);
   if (diff.length > 0) throw new OrderConflictError(order.outTradeNo, diff);
   // The same request again: the same answer, signed from what was stored (current URLs and key).
-  const again = { ...existing.gatewayParams, partner: deps.partner, notify_url: deps.notifyUrl, return_url: deps.returnUrl };
+  const again = { ...existing.gatewayParams, partner: deps.account.partner, notify_url: deps.account.notifyUrl, return_url: deps.account.returnUrl };
   return { created: false, answer: answerFor(existing.outTradeNo, again, deps, existing.charset) };
 }
