@@ -1,7 +1,7 @@
 // One declarative spec per payment service: which parameters it takes, the rule for each, and the checks across them.
 import { AlipayError } from './errors.ts';
 import { type Charset, encodeText } from './charset.ts';
-import { type Fen, formatYuan, parseYuan, MAX_PAYMENT_FEN, MIN_PAYMENT_FEN } from './amount.ts';
+import { type Fen, formatYuan, parseYuan, MAX_PAYMENT_FEN, MIN_PAYMENT_FEN, type YuanRule } from './amount.ts';
 import { validateUrl } from './credentials.ts';
 
 export const SERVICE_NAMES = [
@@ -103,14 +103,16 @@ const oneOf = (values: readonly string[]): Rule => (v) => (values.includes(v) ? 
 const maxBytes = (n: number): Rule => (v, charset) =>
   encodeText(v, charset).length <= n ? undefined : `at most ${n} bytes in ${charset} (got ${encodeText(v, charset).length})`;
 const nonEmptyText = (n: number): Rule => (v, charset) => (v.trim() === '' ? 'non-empty text' : maxBytes(n)(v, charset));
-const yuan = (minFen: number): Rule => (v) => {
+const amountRule = (rule: YuanRule, what: string): Rule => (v) => {
   try {
-    parseYuan(v, 'x', { min: minFen, max: MAX_PAYMENT_FEN });
+    parseYuan(v, 'x', rule);
     return undefined;
   } catch {
-    return `a yuan amount from ${formatYuan(minFen)} to ${formatYuan(MAX_PAYMENT_FEN)} with at most 2 decimals, as a string`;
+    return what;
   }
 };
+const yuan = (minFen: number): Rule =>
+  amountRule({ min: minFen, max: MAX_PAYMENT_FEN }, `a yuan amount from ${formatYuan(minFen)} to ${formatYuan(MAX_PAYMENT_FEN)} with at most 2 decimals, as a string`);
 const url = (allowQuery: boolean): Rule => (v) => {
   try {
     validateUrl(v, 'x', { allowQuery });
@@ -185,14 +187,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   receive_phone: pattern(/^[0-9+\-() ]{5,30}$/, 'a phone number'),
   receive_mobile: pattern(/^1\d{10}$/, 'an 11-digit mobile number'),
   buyer_msg: maxBytes(400),
-  discount: (v) => {
-    try {
-      parseYuan(v, 'x', { allowNegative: true });
-      return undefined;
-    } catch {
-      return 'a yuan amount with at most 2 decimals (negative for a discount)';
-    }
-  },
+  discount: amountRule({ allowNegative: true }, 'a yuan amount with at most 2 decimals (negative for a discount)'),
 };
 
 const AMOUNT_PARAMS = new Set(['total_fee', 'price', 'logistics_fee', 'logistics_fee_1', 'logistics_fee_2', 'logistics_fee_3', 'discount']);
