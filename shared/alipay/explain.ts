@@ -116,9 +116,6 @@ function withValues(params: ByteParams, change: (name: string, value: Buffer) =>
   return out;
 }
 
-const join = (names: string[], params: ByteParams) =>
-  Buffer.from(names.map((n) => `${n}=${params.get(n)!.toString('latin1')}`).join('&'), 'latin1');
-
 function* variants(params: ByteParams, key: string, charset: Charset): Generator<Variant> {
   const other: Charset = charset === 'utf-8' ? 'gbk' : 'utf-8';
   try {
@@ -132,10 +129,10 @@ function* variants(params: ByteParams, key: string, charset: Charset): Generator
     // text with no representation in the other charset cannot have been signed in it
   }
   const signedWithType = [...signedNames(params), ...(params.get('sign_type')?.length ? ['sign_type'] : [])].sort();
-  yield { code: 'sign_type_signed', message: 'the signer included sign_type in the signed string: leave out both sign and sign_type', presign: join(signedWithType, params) };
+  yield { code: 'sign_type_signed', message: 'the signer included sign_type in the signed string: leave out both sign and sign_type', presign: presignBytes(params, signedWithType) };
   const withEmpty = [...params.keys()].filter((k) => !UNSIGNED_PARAMS.has(k)).sort();
   if (withEmpty.length !== signedNames(params).length) {
-    yield { code: 'empty_values_signed', message: 'the signer kept parameters with empty values ("k="): leave out every parameter whose value is empty', presign: join(withEmpty, params) };
+    yield { code: 'empty_values_signed', message: 'the signer kept parameters with empty values ("k="): leave out every parameter whose value is empty', presign: presignBytes(params, withEmpty) };
   }
   yield {
     code: 'url_encoded_before_signing',

@@ -28,9 +28,9 @@ export function signedNames(params: ByteParams): string[] {
 }
 
 /** The exact bytes that get hashed before the key: `k1=v1&k2=v2…`, raw values, no URL-encoding. */
-export function presignBytes(params: ByteParams): Buffer {
+export function presignBytes(params: ByteParams, names: readonly string[] = signedNames(params)): Buffer {
   const parts: Buffer[] = [];
-  signedNames(params).forEach((name, i) => {
+  names.forEach((name, i) => {
     if (i > 0) parts.push(Buffer.from('&'));
     parts.push(Buffer.from(name, 'latin1'), Buffer.from('='), params.get(name)!);
   });
