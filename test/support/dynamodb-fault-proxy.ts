@@ -1,6 +1,6 @@
 // An HTTP proxy in front of DynamoDB Local that fails chosen operations, for "DynamoDB is having trouble" tests over real HTTP.
 import http from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from './loopback-server.ts';
+import { listenOnLoopback, type LoopbackServer } from '../../infra/local/loopback-server.ts';
 
 /**
  * How a failing operation fails: a 500 InternalServerError answer, the connection dropped before DynamoDB sees the

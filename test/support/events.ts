@@ -1,6 +1,6 @@
 // API Gateway HTTP API (payload 2.0) events as API Gateway builds them, for driving handlers through their real entry points.
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { apiGatewayEvent } from '../../infra/local/http-adapter.ts';
 
 export interface HttpEventInput {
   method?: string;
@@ -18,75 +18,37 @@ export interface HttpEventInput {
   pathParameters?: Record<string, string>;
 }
 
-/** API Gateway's decoded query parameters (handlers use rawQueryString; this is only for completeness). */
-function queryParameters(raw: string): Record<string, string> | undefined {
-  if (raw === '') return undefined;
-  const out: Record<string, string> = {};
-  for (const part of raw.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const [name, value] = eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)];
-    const decode = (s: string) => {
-      try {
-        return decodeURIComponent(s.replace(/\+/g, ' '));
-      } catch {
-        return s; // not UTF-8 (a GBK return): left as sent
-      }
-    };
-    const k = decode(name);
-    out[k] = out[k] === undefined ? decode(value) : `${out[k]},${decode(value)}`;
-  }
-  return out;
-}
-
+/** The event API Gateway would build; the local HTTP adapter's builder, so tests and `npm start` agree. */
 export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
   const method = (input.method ?? 'GET').toUpperCase();
   const rawQueryString = input.rawQueryString ?? '';
   const bytes = input.body === undefined ? undefined : Buffer.isBuffer(input.body) ? input.body : Buffer.from(input.body, 'utf8');
 
   // What API Gateway adds itself; a caller's value replaces these. Caller headers given twice (any case) are joined.
-  const headers: Record<string, string> = {
-    host: 'abc123.execute-api.ap-east-1.amazonaws.com',
-    'user-agent': 'integration-test',
-    'x-forwarded-for': '203.0.113.10',
-    'x-forwarded-port': '443',
-    'x-forwarded-proto': 'https',
-  };
-  const given: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input.headers ?? {})) {
-    const k = name.toLowerCase();
-    const v = Array.isArray(value) ? value.join(',') : value;
-    given[k] = given[k] === undefined ? v : `${given[k]},${v}`;
-  }
-  Object.assign(headers, given);
-  if (bytes !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(bytes.length);
+  const given = Object.entries(input.headers ?? {}).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((v) => [name, v] as const),
+  );
+  const givenNames = new Set(given.map(([name]) => name.toLowerCase()));
+  const defaults: [string, string][] = [
+    ['host', 'abc123.execute-api.ap-east-1.amazonaws.com'],
+    ['user-agent', 'integration-test'],
+    ['x-forwarded-for', '203.0.113.10'],
+    ['x-forwarded-port', '443'],
+    ['x-forwarded-proto', 'https'],
+  ];
+  if (bytes !== undefined) defaults.push(['content-length', String(bytes.length)]);
+  const headers = [...defaults.filter(([name]) => !givenNames.has(name)), ...given];
 
-  const now = new Date();
-  const requestId = randomUUID();
-  const event: APIGatewayProxyEventV2 = {
-    version: '2.0',
-    routeKey: input.routeKey ?? `${method} ${input.path}`,
-    rawPath: input.path,
-    rawQueryString,
-    headers,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.ap-east-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method, path: input.path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: headers['user-agent'] ?? '' },
-      requestId,
-      routeKey: input.routeKey ?? `${method} ${input.path}`,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    isBase64Encoded: input.base64 === true,
-  };
-  const query = queryParameters(rawQueryString);
-  if (query) event.queryStringParameters = query;
-  if (input.pathParameters) event.pathParameters = input.pathParameters;
-  if (bytes !== undefined) event.body = input.base64 ? bytes.toString('base64') : bytes.toString('utf8');
+  const target = rawQueryString === '' ? input.path : `${input.path}?${rawQueryString}`;
+  const event = apiGatewayEvent(
+    { method, target, headers, body: Buffer.alloc(0), sourceIp: '203.0.113.10' },
+    input.routeKey ?? `${method} ${input.path}`,
+    input.pathParameters,
+  );
+  if (bytes !== undefined) {
+    event.body = input.base64 ? bytes.toString('base64') : bytes.toString('utf8');
+    event.isBase64Encoded = input.base64 === true;
+  }
   return event;
 }
 

@@ -1,6 +1,6 @@
 // A stand-in for Alipay's gateway over real HTTP: answers notify_verify per notify_id as a test programs it, and counts calls.
 import http from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from './loopback-server.ts';
+import { listenOnLoopback, type LoopbackServer } from '../../infra/local/loopback-server.ts';
 
 /**
  * What notify_verify answers for one notify_id:
