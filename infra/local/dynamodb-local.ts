@@ -99,7 +99,8 @@ export async function startDynamoDbLocal(opts: StartOptions = {}): Promise<Dynam
   if (opts.dbPath) {
     const dbPath = path.resolve(opts.dbPath);
     mkdirSync(dbPath, { recursive: true });
-    args.push('-dbPath', dbPath);
+    // -sharedDb: one database file whatever credentials and region a client uses (the AWS CLI's, say).
+    args.push('-dbPath', dbPath, '-sharedDb');
   } else {
     args.push('-inMemory');
   }

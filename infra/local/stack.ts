@@ -1,0 +1,183 @@
+// The whole flow on one machine: DynamoDB Local (a Java child process), the tables, the four handlers behind the
+// API Gateway adapter, the demo shop, and the Alipay sandbox, all on 127.0.0.1. `npm start` and the end-to-end
+// tests both run this.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resetApp } from '../../shared/app.ts';
+import { createDynamoClient } from '../../shared/store/client.ts';
+import { ensureTables } from '../../shared/store/tables.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
+import { apiGatewayListener } from './http-adapter.ts';
+import { listenOnLoopback } from './loopback-server.ts';
+import { ROUTES } from './routes.ts';
+import { startSandbox, type DeliveryKnobs, type Sandbox, type SandboxOptions } from './sandbox/index.ts';
+import { storefrontHandler } from './storefront.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Fake credentials for the local stack only: not secret, printed at start, replaced by the same variables as in AWS. */
+export const LOCAL_DEFAULTS = {
+  ALIPAY_PARTNER: '2088000000000001',
+  ALIPAY_KEY: 'localsandboxfakekey0000000000000',
+  STOREFRONT_TOKEN: 'local-demo-storefront-token-not-secret',
+  ORDERS_TABLE: 'local-alipay-orders',
+  NOTIFICATIONS_TABLE: 'local-alipay-notifications',
+} as const;
+
+export interface LocalStackOptions {
+  /** Where settings come from (default process.env): PORT, SANDBOX_PORT, ALIPAY_*, STOREFRONT_TOKEN, … */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Handler (and shop) port; 0 = any free port. Default PORT, else 3000. */
+  port?: number;
+  /** Sandbox port; 0 = any free port. Default SANDBOX_PORT, else 3001. */
+  sandboxPort?: number;
+  /** Keep DynamoDB data in this folder between runs; `null` = in memory. Default LOCAL_DATA_DIR, else `.local/dynamodb`. */
+  dataDir?: string | null;
+  /** Sandbox behaviour (retry speed-up, delivery knobs, instant mode); env SANDBOX_* fill what is not given. */
+  sandbox?: Partial<Pick<SandboxOptions, 'retrySpeedup' | 'instantMode' | 'returnIdTtlMs' | 'knobs'>>;
+  /** Where Alipay should call us back (default: the handler URL). Tests put a proxy here. */
+  publicBaseUrl?: string;
+  /** Lines worth showing a person (sandbox activity); default: nowhere. */
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  /** The handlers: POST /payments, GET /payments/{outTradeNo}, POST /alipay/notify, GET /alipay/return. */
+  apiUrl: string;
+  /** The demo shop's product page. */
+  shopUrl: string;
+  sandbox: Sandbox;
+  dynamodbEndpoint: string;
+  /** The environment the handlers run with (includes the key: never print it whole). */
+  env: Readonly<Record<string, string>>;
+  /** Which of partner, key and token are the fake local defaults (so they may be printed). */
+  defaults: { partner: boolean; key: boolean; token: boolean };
+  dataDir: string | null;
+  stop(): Promise<void>;
+}
+
+export class LocalStackError extends Error {
+  override readonly name = 'LocalStackError';
+}
+
+function portSetting(value: number | undefined, env: string | undefined, name: string, fallback: number): number {
+  if (value !== undefined) return value;
+  if (env === undefined || env === '') return fallback;
+  if (!/^\d{1,5}$/.test(env) || Number(env) > 65535) throw new LocalStackError(`${name}="${env}" is not a port number`);
+  return Number(env);
+}
+
+function numberSetting(env: string | undefined, name: string): number | undefined {
+  if (env === undefined || env === '') return undefined;
+  const n = Number(env);
+  if (!Number.isFinite(n) || n < 0) throw new LocalStackError(`${name}="${env}" is not a non-negative number`);
+  return n;
+}
+
+/** Checks a port is free before anything slow starts, so a taken port fails in milliseconds. */
+async function ensureFree(port: number, variable: string): Promise<void> {
+  if (port === 0) return;
+  await (await listenOnLoopback(undefined, { port, variable })).close();
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // A copy: the handlers' settings are written into process.env below.
+  const env: Readonly<Record<string, string | undefined>> = { ...(options.env ?? process.env) };
+  const setting = (name: keyof typeof LOCAL_DEFAULTS) => env[name] || LOCAL_DEFAULTS[name];
+  const port = portSetting(options.port, env.PORT, 'PORT', 3000);
+  const sandboxPort = portSetting(options.sandboxPort, env.SANDBOX_PORT, 'SANDBOX_PORT', 3001);
+  await ensureFree(port, 'PORT');
+  await ensureFree(sandboxPort, 'SANDBOX_PORT');
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    // DynamoDB: the given endpoint, or a DynamoDB Local of our own.
+    const dataDir = options.dataDir === undefined ? path.resolve(env.LOCAL_DATA_DIR || path.join(ROOT, '.local', 'dynamodb')) : options.dataDir;
+    let dynamodbEndpoint = env.DYNAMODB_ENDPOINT;
+    if (!dynamodbEndpoint) {
+      const ddb: DynamoDbLocal = await startDynamoDbLocal(dataDir ? { dbPath: dataDir } : {});
+      cleanups.push(() => ddb.stop());
+      dynamodbEndpoint = ddb.endpoint;
+    }
+
+    const partner = setting('ALIPAY_PARTNER');
+    const key = setting('ALIPAY_KEY');
+    const sandbox = await startSandbox({
+      port: sandboxPort,
+      accounts: [{ partner, key, ...(env.ALIPAY_SELLER_ID ? { sellerId: env.ALIPAY_SELLER_ID } : {}) }],
+      ...numberOption('retrySpeedup', options.sandbox?.retrySpeedup ?? numberSetting(env.SANDBOX_RETRY_SPEEDUP, 'SANDBOX_RETRY_SPEEDUP')),
+      ...(options.sandbox?.instantMode ?? env.SANDBOX_INSTANT_MODE ? { instantMode: (options.sandbox?.instantMode ?? env.SANDBOX_INSTANT_MODE) as 'advanced' | 'basic' } : {}),
+      ...numberOption('returnIdTtlMs', options.sandbox?.returnIdTtlMs),
+      knobs: { ...knobsFromEnv(env), ...options.sandbox?.knobs },
+      ...(options.log ? { onLog: (e) => options.log!(`sandbox ${e.kind}${e.outTradeNo ? ` ${e.outTradeNo}` : ''}: ${e.detail}`) } : {}),
+    });
+    cleanups.push(() => sandbox.stop());
+
+    const api = await listenOnLoopback(undefined, { port, variable: 'PORT' });
+    cleanups.push(api.close);
+    const apiUrl = api.url;
+
+    const handlerEnv: Record<string, string> = {
+      ALIPAY_PARTNER: partner,
+      ALIPAY_KEY: key,
+      ALIPAY_GATEWAY_URL: env.ALIPAY_GATEWAY_URL || sandbox.gatewayUrl,
+      PUBLIC_BASE_URL: options.publicBaseUrl ?? env.PUBLIC_BASE_URL ?? apiUrl,
+      RETURN_RESULT_URL: env.RETURN_RESULT_URL ?? `${apiUrl}/shop/result`,
+      STOREFRONT_TOKEN: setting('STOREFRONT_TOKEN'),
+      ORDERS_TABLE: setting('ORDERS_TABLE'),
+      NOTIFICATIONS_TABLE: setting('NOTIFICATIONS_TABLE'),
+      DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    };
+    for (const name of ['ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS'] as const) {
+      if (env[name]) handlerEnv[name] = env[name]!;
+    }
+    if (handlerEnv.RETURN_RESULT_URL === '') delete handlerEnv.RETURN_RESULT_URL; // RETURN_RESULT_URL= : the handler's own page
+
+    await ensureTables(createDynamoClient(handlerEnv), { orders: handlerEnv.ORDERS_TABLE!, notifications: handlerEnv.NOTIFICATIONS_TABLE! });
+
+    // The handlers read process.env once per cold start, as in Lambda.
+    for (const name of ['ALIPAY_KEY_PARAMETER', 'STOREFRONT_TOKEN_PARAMETER', 'RETURN_RESULT_URL']) delete process.env[name];
+    Object.assign(process.env, handlerEnv);
+    resetApp();
+
+    api.server.on('request', apiGatewayListener(ROUTES, {
+      fallback: storefrontHandler({
+        apiUrl,
+        token: handlerEnv.STOREFRONT_TOKEN!,
+        links: [{ label: 'Alipay sandbox log 沙箱日志', href: `${sandbox.url}/sandbox` }],
+      }),
+      onError: (err) => options.log?.(`handler error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
+    }));
+
+    return {
+      apiUrl,
+      shopUrl: `${apiUrl}/`,
+      sandbox,
+      dynamodbEndpoint,
+      env: handlerEnv,
+      defaults: { partner: !env.ALIPAY_PARTNER, key: !env.ALIPAY_KEY, token: !env.STOREFRONT_TOKEN },
+      dataDir: env.DYNAMODB_ENDPOINT ? null : dataDir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function numberOption<K extends string>(name: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [name]: value } as Record<K, number>);
+}
+
+function knobsFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<DeliveryKnobs> {
+  const knobs: Partial<DeliveryKnobs> = {};
+  const duplicate = numberSetting(env.SANDBOX_DUPLICATE, 'SANDBOX_DUPLICATE');
+  const delayMs = numberSetting(env.SANDBOX_DELAY_MS, 'SANDBOX_DELAY_MS');
+  if (duplicate !== undefined) knobs.duplicate = Math.floor(duplicate);
+  if (delayMs !== undefined) knobs.delayMs = delayMs;
+  if (env.SANDBOX_HOLD === '1' || env.SANDBOX_HOLD === 'true') knobs.hold = true;
+  return knobs;
+}
