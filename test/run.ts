@@ -1,6 +1,6 @@
 // Test runner for `npm test`: starts one DynamoDB Local, then runs node:test on the files.
 // Usage: node --import tsx test/run.ts [test files...]
-// With no arguments runs every *.test.ts under test/unit and test/integration.
+// With no arguments runs every *.test.ts under test/unit, test/integration and test/e2e.
 // If DYNAMODB_ENDPOINT is already set, that endpoint is used and nothing is started.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 function listTests(): string[] {
-  return ['test/unit', 'test/integration']
+  return ['test/unit', 'test/integration', 'test/e2e']
     .filter((dir) => existsSync(path.join(root, dir)))
     .flatMap((dir) =>
       readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
