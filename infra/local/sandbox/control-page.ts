@@ -32,5 +32,6 @@ export function controlPage(entries: readonly SandboxLogEntry[], knobs: Delivery
 ${rows}
 </tbody></table>
 </main>`,
+    ' class="wide"',
   );
 }

@@ -7,7 +7,7 @@ h1{font-size:1.4rem}.banner{background:#1677ff;color:#fff;padding:.4rem .8rem;bo
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#555}dd{margin:0}
 form{display:inline-block;margin:.3rem .5rem .3rem 0}button{font-size:1rem;padding:.5rem 1rem;cursor:pointer}
 .error{color:#b42318}.reason{background:#f6f6f6;padding:.6rem;white-space:pre-wrap;word-break:break-all;font-family:ui-monospace,monospace;font-size:.85rem}
-table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .4rem;text-align:left;vertical-align:top}`;
+body.wide{max-width:none}table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .4rem;text-align:left;vertical-align:top}`;
 
 /** A complete UTF-8 page with the sandbox banner. */
 export function layout(title: string, body: string, attrs = ''): string {
