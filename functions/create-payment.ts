@@ -5,7 +5,7 @@ import { jsonBody, requireBearer } from '../shared/http/event.ts';
 import { jsonHandler } from '../shared/http/handler.ts';
 import { json } from '../shared/http/responses.ts';
 
-export const handler = jsonHandler('create-payment', async (event, { app, log }) => {
+export const handler = jsonHandler('create-payment', ['ALIPAY_KEY', 'STOREFRONT_TOKEN'], async (event, { app, log }) => {
   requireBearer(event, app.config.storefrontToken);
   const body = jsonBody(event);
   try {

@@ -14,7 +14,7 @@ const answer = (body: 'success' | 'fail'): APIGatewayProxyStructuredResultV2 => 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const log = logger(requestId(event));
   try {
-    const app = await getApp();
+    const app = await getApp(['ALIPAY_KEY']);
     const raw = bodyBytes(event);
     if (raw.length > MAX_NOTIFY_BYTES) {
       log.warn('notify refused: body too large', { bytes: raw.length });

@@ -6,7 +6,7 @@ import { requireBearer } from '../shared/http/event.ts';
 import { jsonHandler } from '../shared/http/handler.ts';
 import { json } from '../shared/http/responses.ts';
 
-export const handler = jsonHandler('order-status', async (event, { app }) => {
+export const handler = jsonHandler('order-status', ['STOREFRONT_TOKEN'], async (event, { app }) => {
   requireBearer(event, app.config.storefrontToken);
   const outTradeNo = event.pathParameters?.outTradeNo ?? '';
   if (!isOutTradeNo(outTradeNo)) throw new HttpError(400, 'INVALID_PARAMETER', `outTradeNo must be ${OUT_TRADE_NO_RULE}`, 'outTradeNo');

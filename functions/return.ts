@@ -13,7 +13,7 @@ import { isOutTradeNo } from '../shared/alipay/services.ts';
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const log = logger(requestId(event));
-  const app = await getApp();
+  const app = await getApp(['ALIPAY_KEY']);
   const raw = rawQueryBytes(event);
   const receivedAt = app.now();
   const respond = (result: ReturnResult, outTradeNo?: string, order?: Order) => {

@@ -1,5 +1,5 @@
 // Everything a handler needs, built once per cold start: configuration, the store, the gateway client.
-import { type AppConfig, loadConfig } from './config.ts';
+import { ALL_SECRETS, type AppConfig, loadConfig, type SecretName } from './config.ts';
 import { notifyVerify, type NotifyVerifyAnswer } from './alipay/gateway-client.ts';
 import type { PaymentStore } from './orders/store-port.ts';
 import type { ProcessDeps } from './orders/process-event.ts';
@@ -17,8 +17,8 @@ export interface App {
   createPaymentDeps: CreatePaymentDeps;
 }
 
-export async function buildApp(env: Readonly<Record<string, string | undefined>>): Promise<App> {
-  const config = await loadConfig(env, ssmSecretReader);
+export async function buildApp(env: Readonly<Record<string, string | undefined>>, secrets: readonly SecretName[] = ALL_SECRETS): Promise<App> {
+  const config = await loadConfig(env, ssmSecretReader, secrets);
   const store = new DynamoDbPaymentStore(createDynamoClient(env), config.tables);
   const now = () => new Date().toISOString();
   const verify = (notifyId: string) => notifyVerify(config.partner, notifyId, { gatewayUrl: config.gatewayUrl, timeoutMs: config.notifyVerifyTimeoutMs });
@@ -29,18 +29,27 @@ export async function buildApp(env: Readonly<Record<string, string | undefined>>
   };
 }
 
-let current: Promise<App> | undefined;
+// One app per set of secrets: in Lambda a process runs one function; locally the four share a process.
+const apps = new Map<string, Promise<App>>();
 
-/** The app of this cold start. A failed start is not cached, so the next invocation tries again. */
-export function getApp(): Promise<App> {
-  current ??= buildApp(process.env).catch((err: unknown) => {
-    current = undefined;
-    throw err;
-  });
-  return current;
+/**
+ * The app of this cold start, with only the `secrets` the calling function needs read (from the environment or
+ * SSM). A failed start is not cached, so the next invocation tries again.
+ */
+export function getApp(secrets: readonly SecretName[] = ALL_SECRETS): Promise<App> {
+  const id = [...secrets].sort().join(',');
+  let app = apps.get(id);
+  if (!app) {
+    app = buildApp(process.env, secrets).catch((err: unknown) => {
+      apps.delete(id);
+      throw err;
+    });
+    apps.set(id, app);
+  }
+  return app;
 }
 
-/** Forget the cached app (tests that change the environment between cases). */
+/** Forget the cached apps (tests that change the environment between cases). */
 export function resetApp(): void {
-  current = undefined;
+  apps.clear();
 }

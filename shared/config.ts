@@ -23,6 +23,23 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The secrets a function may need. Each handler names its own, so its IAM role grants only those parameters. */
+export type SecretName = 'ALIPAY_KEY' | 'STOREFRONT_TOKEN';
+export const ALL_SECRETS: readonly SecretName[] = ['ALIPAY_KEY', 'STOREFRONT_TOKEN'];
+
+/**
+ * A secret the function did not ask for is not read (no SSM call, no IAM permission needed). Touching it is a bug
+ * in the handler's list of secrets, reported as such instead of as an undefined key.
+ */
+function notLoaded(config: object, field: 'key' | 'storefrontToken', variable: SecretName): void {
+  Object.defineProperty(config, field, {
+    enumerable: false,
+    get() {
+      throw new ConfigError(variable, 'is not loaded for this function: add it to the secrets its handler needs (and grant its SSM parameter to the function\'s role)');
+    },
+  });
+}
 /** Reads a secret by SSM parameter name; injected so this module stays free of AWS imports. */
 export type SecretReader = (parameterName: string) => Promise<string>;
 
@@ -63,10 +80,8 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return Number(v);
 }
 
-export async function loadConfig(env: Env, readSecret?: SecretReader): Promise<AppConfig> {
+export async function loadConfig(env: Env, readSecret?: SecretReader, needs: readonly SecretName[] = ALL_SECRETS): Promise<AppConfig> {
   const partner = check('ALIPAY_PARTNER', () => validatePartnerId(required(env, 'ALIPAY_PARTNER', 'your 16-digit partner id starting with 2088'), 'ALIPAY_PARTNER'));
-  const keyValue = await secret(env, 'ALIPAY_KEY', readSecret, 'the 32-character MD5 key from your Alipay merchant account');
-  const key = check('ALIPAY_KEY', () => validateMd5Key(keyValue, 'ALIPAY_KEY'));
   const sellerId = check('ALIPAY_SELLER_ID', () => validatePartnerId(env.ALIPAY_SELLER_ID || partner, 'ALIPAY_SELLER_ID'));
   const charset = check('ALIPAY_CHARSET', () => parseCharset(env.ALIPAY_CHARSET || 'utf-8', 'ALIPAY_CHARSET'));
   const gatewayUrl = check('ALIPAY_GATEWAY_URL', () => validateUrl(env.ALIPAY_GATEWAY_URL || DEFAULT_GATEWAY_URL, 'ALIPAY_GATEWAY_URL', { allowQuery: false }));
@@ -76,14 +91,11 @@ export async function loadConfig(env: Env, readSecret?: SecretReader): Promise<A
   const returnResultUrl = env.RETURN_RESULT_URL
     ? check('RETURN_RESULT_URL', () => validateUrl(env.RETURN_RESULT_URL, 'RETURN_RESULT_URL', { allowQuery: true }))
     : undefined;
-  const storefrontToken = await secret(env, 'STOREFRONT_TOKEN', readSecret, 'the bearer token your storefront sends to POST /payments');
-  if (storefrontToken.length < 16) throw new ConfigError('STOREFRONT_TOKEN', 'is shorter than 16 characters: use a long random token');
-  return {
-    partner, key, sellerId, charset, gatewayUrl,
+  const config = {
+    partner, sellerId, charset, gatewayUrl,
     notifyUrl: `${base}/alipay/notify`,
     returnUrl: `${base}/alipay/return`,
     ...(returnResultUrl ? { returnResultUrl } : {}),
-    storefrontToken,
     tables: {
       orders: required(env, 'ORDERS_TABLE', 'the DynamoDB Orders table name'),
       notifications: required(env, 'NOTIFICATIONS_TABLE', 'the DynamoDB Notifications table name'),
@@ -91,5 +103,20 @@ export async function loadConfig(env: Env, readSecret?: SecretReader): Promise<A
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     notifyVerifyTimeoutMs: positiveInt(env, 'NOTIFY_VERIFY_TIMEOUT_MS', 5000),
     notificationRetentionDays: positiveInt(env, 'NOTIFICATION_RETENTION_DAYS', 400),
-  };
+  } as AppConfig;
+  // Secrets last, so a bad setting above fails before any SSM call.
+  if (needs.includes('ALIPAY_KEY')) {
+    const value = await secret(env, 'ALIPAY_KEY', readSecret, 'the 32-character MD5 key from your Alipay merchant account');
+    config.key = check('ALIPAY_KEY', () => validateMd5Key(value, 'ALIPAY_KEY'));
+  } else {
+    notLoaded(config, 'key', 'ALIPAY_KEY');
+  }
+  if (needs.includes('STOREFRONT_TOKEN')) {
+    const token = await secret(env, 'STOREFRONT_TOKEN', readSecret, 'the bearer token your storefront sends to POST /payments');
+    if (token.length < 16) throw new ConfigError('STOREFRONT_TOKEN', 'is shorter than 16 characters: use a long random token');
+    config.storefrontToken = token;
+  } else {
+    notLoaded(config, 'storefrontToken', 'STOREFRONT_TOKEN');
+  }
+  return config;
 }

@@ -47,6 +47,30 @@ describe('loadConfig', () => {
     assert.deepEqual(read, ['/shop/key', '/shop/token']);
   });
 
+  test('a function reads only the secrets it names: no SSM call for the others, and touching one is a named error', async () => {
+    const read: string[] = [];
+    const reader = async (name: string) => {
+      read.push(name);
+      return name === '/shop/key' ? FAKE_KEY : 'token-from-ssm-0123456789';
+    };
+    const ssmEnv = { ...env, ALIPAY_KEY: undefined, ALIPAY_KEY_PARAMETER: '/shop/key', STOREFRONT_TOKEN: undefined, STOREFRONT_TOKEN_PARAMETER: '/shop/token' };
+
+    const statusOnly = await loadConfig(ssmEnv, reader, ['STOREFRONT_TOKEN']);
+    assert.deepEqual(read, ['/shop/token'], 'order-status never asks SSM for the MD5 key');
+    assert.equal(statusOnly.storefrontToken, 'token-from-ssm-0123456789');
+    assert.throws(() => statusOnly.key, (err: unknown) => err instanceof ConfigError && err.variable === 'ALIPAY_KEY' && /not loaded for this function/.test(err.message));
+    assert.equal(JSON.stringify(statusOnly).includes('key'), false, 'an unloaded secret is not enumerable');
+
+    read.length = 0;
+    const notifyOnly = await loadConfig(ssmEnv, reader, ['ALIPAY_KEY']);
+    assert.deepEqual(read, ['/shop/key'], 'notify never asks SSM for the storefront token');
+    assert.equal(notifyOnly.key, FAKE_KEY);
+    assert.throws(() => notifyOnly.storefrontToken, /STOREFRONT_TOKEN: is not loaded for this function/);
+
+    // A function that needs no token starts even when no token is configured for it.
+    await loadConfig({ ...env, STOREFRONT_TOKEN: undefined }, undefined, ['ALIPAY_KEY']);
+  });
+
   for (const [what, over, variable, pattern] of [
     ['partner given as an email', { ALIPAY_PARTNER: 'shop@example.com' }, 'ALIPAY_PARTNER', /email/],
     ['partner with a trailing space', { ALIPAY_PARTNER: '2088101568358171 ' }, 'ALIPAY_PARTNER', /whitespace/],
