@@ -1,0 +1,165 @@
+// `npm run package`, checked offline: the build plus `osls package`, then the CloudFormation template it writes:
+// routes and payload format, functions, tables, and every IAM statement (least privilege, no wildcards).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { build, ROOT } from '../../infra/build/build.ts';
+import { LAMBDA_FUNCTIONS, LAMBDA_HANDLER } from '../../infra/build/functions.ts';
+import { ROUTES } from '../../infra/local/routes.ts';
+import { NOTIFICATION_TTL_ATTR, notificationsTableDefinition, ordersTableDefinition } from '../../shared/store/tables.ts';
+
+const run = promisify(execFile);
+type Template = { Resources: Record<string, { Type: string; Properties: any; DeletionPolicy?: string }>; Conditions?: Record<string, unknown> };
+
+// A copy of what serverless.yml needs, so this test's build and .serverless never race another test's dist/.
+const work = mkdtempSync(path.join(tmpdir(), 'alipay-package-'));
+const templates: Record<'dev' | 'prod', Template> = {} as never;
+
+async function osls(stage: string): Promise<Template> {
+  const env = { PATH: process.env.PATH, HOME: work, ALIPAY_PARTNER: '2088101568358171', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+  await run(path.join(ROOT, 'node_modules/.bin/osls'), ['package', '--stage', stage, '--package', `.serverless-${stage}`], { cwd: work, env, timeout: 120_000 });
+  return JSON.parse(readFileSync(path.join(work, `.serverless-${stage}`, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+before(async () => {
+  for (const f of ['serverless.yml', 'package.json']) cpSync(path.join(ROOT, f), path.join(work, f));
+  mkdirSync(path.join(work, 'infra'));
+  for (const f of ['dynamodb.yml', 'iam.yml']) cpSync(path.join(ROOT, 'infra', f), path.join(work, 'infra', f));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
+  await build({ outDir: path.join(work, 'dist'), quiet: true });
+  templates.dev = await osls('dev');
+  templates.prod = await osls('prod');
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const resources = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+const logicalId = (slsName: string) => slsName[0]!.toUpperCase() + slsName.slice(1);
+const getAtt = (value: any): string | undefined => value?.['Fn::GetAtt']?.[0];
+
+/** What each function may do, and nothing more: table → actions, SSM parameters, log group. */
+const EXPECTED: Record<string, { tables: Record<string, string[]>; parameters: string[] }> = {
+  createPayment: { tables: { OrdersTable: ['dynamodb:PutItem'] }, parameters: ['alipay-key', 'storefront-token'] },
+  orderStatus: { tables: { OrdersTable: ['dynamodb:GetItem'] }, parameters: ['storefront-token'] },
+  notify: {
+    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
+    parameters: ['alipay-key'],
+  },
+  return: {
+    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
+    parameters: ['alipay-key'],
+  },
+};
+
+describe('the packaged CloudFormation template', () => {
+  test('the HTTP API routes are the local routes, each on payload format 2.0, each to its own function', () => {
+    const t = templates.dev;
+    const integrations = Object.fromEntries(resources(t, 'AWS::ApiGatewayV2::Integration'));
+    const routes = resources(t, 'AWS::ApiGatewayV2::Route').map(([, r]) => {
+      // Target: { Fn::Join: ['/', ['integrations', { Ref: <integration> }]] }
+      const integrationId: string = r.Properties.Target['Fn::Join'][1][1].Ref;
+      const integration = integrations[integrationId]!;
+      assert.equal(integration.Properties.PayloadFormatVersion, '2.0', r.Properties.RouteKey);
+      assert.equal(integration.Properties.IntegrationType, 'AWS_PROXY');
+      return [r.Properties.RouteKey, getAtt(integration.Properties.IntegrationUri)] as const;
+    });
+    assert.deepEqual(
+      Object.fromEntries(routes),
+      {
+        'POST /payments': 'CreatePaymentLambdaFunction',
+        'GET /payments/{outTradeNo}': 'OrderStatusLambdaFunction',
+        'POST /alipay/notify': 'NotifyLambdaFunction',
+        'GET /alipay/return': 'ReturnLambdaFunction',
+      },
+    );
+    assert.deepEqual(routes.map(([k]) => k).sort(), ROUTES.map((r) => r.routeKey).sort(), 'npm start serves the same routes');
+  });
+
+  test('every function: nodejs22.x on arm64, its own bundle, its own role, and only the secret parameters it reads', () => {
+    const t = templates.dev;
+    const functions = resources(t, 'AWS::Lambda::Function');
+    assert.deepEqual(functions.map(([id]) => id).sort(), LAMBDA_FUNCTIONS.map((f) => `${logicalId(f.slsName)}LambdaFunction`).sort());
+    for (const fn of LAMBDA_FUNCTIONS) {
+      const p = t.Resources[`${logicalId(fn.slsName)}LambdaFunction`]!.Properties;
+      assert.equal(p.Runtime, 'nodejs22.x', fn.slsName);
+      assert.equal(p.Handler, LAMBDA_HANDLER, fn.slsName);
+      assert.deepEqual(p.Architectures, ['arm64']);
+      assert.ok(p.Timeout <= 10 && p.MemorySize >= 512, `${fn.slsName}: timeout ${p.Timeout}, memory ${p.MemorySize}`);
+      assert.match(p.Code.S3Key, new RegExp(`/${fn.name}\\.zip$`), fn.slsName);
+      assert.equal(getAtt(p.Role), `${logicalId(fn.slsName)}Role`);
+      const vars = p.Environment.Variables;
+      assert.equal(vars.ALIPAY_KEY, undefined, 'no secret in the template');
+      assert.equal(vars.STOREFRONT_TOKEN, undefined, 'no secret in the template');
+      const parameters = [vars.ALIPAY_KEY_PARAMETER, vars.STOREFRONT_TOKEN_PARAMETER].filter(Boolean).map((v: string) => v.split('/').at(-1)).sort();
+      assert.deepEqual(parameters, EXPECTED[fn.slsName]!.parameters, `${fn.slsName} reads only its own secrets`);
+      assert.match(vars.ALIPAY_KEY_PARAMETER ?? '/alipay-serverless/dev/', /^\/alipay-serverless\/dev\//);
+      assert.deepEqual(vars.ORDERS_TABLE, { Ref: 'OrdersTable' });
+      assert.deepEqual(vars.PUBLIC_BASE_URL, { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
+    }
+    assert.equal(t.Resources.IamRoleLambdaExecution, undefined, 'no shared role');
+  });
+
+  test('the tables: keys, index and TTL as the code creates them locally; PITR on; deletion protection per stage', () => {
+    for (const stage of ['dev', 'prod'] as const) {
+      const t = templates[stage];
+      const orders = t.Resources.OrdersTable!;
+      const notifications = t.Resources.NotificationsTable!;
+      const local = { orders: ordersTableDefinition(`alipay-serverless-${stage}-orders`), notifications: notificationsTableDefinition(`alipay-serverless-${stage}-notifications`) };
+      for (const [resource, definition] of [[orders, local.orders], [notifications, local.notifications]] as const) {
+        assert.equal(resource.Properties.TableName, definition.TableName);
+        assert.equal(resource.Properties.BillingMode, definition.BillingMode);
+        assert.deepEqual(resource.Properties.KeySchema, definition.KeySchema);
+        assert.deepEqual(resource.Properties.AttributeDefinitions, definition.AttributeDefinitions);
+        assert.deepEqual(resource.Properties.GlobalSecondaryIndexes, definition.GlobalSecondaryIndexes);
+        assert.deepEqual(resource.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true }, `${stage}: PITR`);
+        assert.equal(resource.Properties.DeletionProtectionEnabled, stage === 'prod', `${stage}: deletion protection`);
+        assert.equal(resource.DeletionPolicy, stage === 'prod' ? 'Retain' : 'Delete');
+      }
+      assert.deepEqual(notifications.Properties.TimeToLiveSpecification, { AttributeName: NOTIFICATION_TTL_ATTR, Enabled: true });
+      for (const [, group] of resources(t, 'AWS::Logs::LogGroup')) assert.equal(group.Properties.RetentionInDays, stage === 'prod' ? 400 : 14);
+    }
+  });
+
+  test('IAM: no wildcard action or resource anywhere, and each role holds exactly its own tables, parameters and log group', () => {
+    const t = templates.dev;
+    const roles = resources(t, 'AWS::IAM::Role');
+    assert.deepEqual(roles.map(([id]) => id).sort(), LAMBDA_FUNCTIONS.map((f) => `${logicalId(f.slsName)}Role`).sort());
+    assert.deepEqual(resources(t, 'AWS::IAM::Policy'), [], 'no policy outside the roles');
+    for (const fn of LAMBDA_FUNCTIONS) {
+      const role = t.Resources[`${logicalId(fn.slsName)}Role`]!.Properties;
+      assert.deepEqual(role.AssumeRolePolicyDocument.Statement, [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+      assert.equal(role.ManagedPolicyArns, undefined);
+      const statements = role.Policies.flatMap((p: any) => p.PolicyDocument.Statement).flatMap((s: any) => (s['Fn::If'] ? [s['Fn::If'][1]] : [s]));
+      const tables: Record<string, string[]> = {};
+      const parameters: string[] = [];
+      for (const s of statements) {
+        assert.equal(s.Effect, 'Allow');
+        const actions: string[] = [s.Action].flat();
+        for (const a of actions) assert.ok(!a.includes('*'), `${fn.slsName}: wildcard action ${a}`);
+        const targets: unknown[] = [s.Resource].flat();
+        for (const r of targets) assert.notEqual(r, '*', `${fn.slsName}: Resource '*'`);
+        if (actions[0]!.startsWith('logs:')) {
+          assert.deepEqual(actions, ['logs:CreateLogStream', 'logs:PutLogEvents']);
+          assert.deepEqual(targets, [{ 'Fn::GetAtt': [`${logicalId(fn.slsName)}LogGroup`, 'Arn'] }], `${fn.slsName} writes only its own logs`);
+        } else if (actions[0]!.startsWith('dynamodb:')) {
+          for (const r of targets) (tables[getAtt(r)!] ??= []).push(...actions);
+        } else if (actions[0] === 'ssm:GetParameter') {
+          for (const r of targets as any[]) parameters.push(/parameter\/alipay-serverless\/dev\/([a-z-]+)$/.exec(r['Fn::Sub'])![1]!);
+        } else if (actions[0] === 'kms:Decrypt') {
+          assert.deepEqual(actions, ['kms:Decrypt']);
+          assert.ok(s.Condition.StringEquals['kms:ViaService'], 'kms:Decrypt only through SSM');
+        } else {
+          assert.fail(`${fn.slsName}: unexpected statement ${JSON.stringify(s)}`);
+        }
+      }
+      for (const list of Object.values(tables)) list.sort();
+      assert.deepEqual(tables, EXPECTED[fn.slsName]!.tables, `${fn.slsName}: DynamoDB`);
+      assert.deepEqual(parameters.sort(), EXPECTED[fn.slsName]!.parameters, `${fn.slsName}: SSM`);
+    }
+    // kms:Decrypt only exists when a customer managed key is named at deploy time.
+    assert.deepEqual(t.Conditions?.HasSsmKmsKey, { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+});
