@@ -17,12 +17,13 @@ type Template = { Resources: Record<string, { Type: string; Properties: any; Del
 
 // A copy of what serverless.yml needs, so this test's build and .serverless never race another test's dist/.
 const work = mkdtempSync(path.join(tmpdir(), 'alipay-package-'));
-const templates: Record<'dev' | 'prod', Template> = {} as never;
+const templates: Record<'dev' | 'prod' | 'kms', Template> = {} as never;
+const KMS_KEY = 'arn:aws:kms:ap-east-1:123456789012:key/00000000-1111-2222-3333-444444444444';
 
-async function osls(stage: string): Promise<Template> {
-  const env = { PATH: process.env.PATH, HOME: work, ALIPAY_PARTNER: '2088101568358171', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
-  await run(path.join(ROOT, 'node_modules/.bin/osls'), ['package', '--stage', stage, '--package', `.serverless-${stage}`], { cwd: work, env, timeout: 120_000 });
-  return JSON.parse(readFileSync(path.join(work, `.serverless-${stage}`, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+async function osls(stage: string, out: string, extraEnv: Record<string, string> = {}): Promise<Template> {
+  const env = { PATH: process.env.PATH, HOME: work, ALIPAY_PARTNER: '2088101568358171', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...extraEnv };
+  await run(path.join(ROOT, 'node_modules/.bin/osls'), ['package', '--stage', stage, '--package', out], { cwd: work, env, timeout: 120_000 });
+  return JSON.parse(readFileSync(path.join(work, out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }
 
 before(async () => {
@@ -31,8 +32,9 @@ before(async () => {
   for (const f of ['dynamodb.yml', 'iam.yml']) cpSync(path.join(ROOT, 'infra', f), path.join(work, 'infra', f));
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
   await build({ outDir: path.join(work, 'dist'), quiet: true });
-  templates.dev = await osls('dev');
-  templates.prod = await osls('prod');
+  templates.dev = await osls('dev', '.serverless-dev');
+  templates.prod = await osls('prod', '.serverless-prod');
+  templates.kms = await osls('dev', '.serverless-kms', { SSM_KMS_KEY_ARN: KMS_KEY });
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -161,5 +163,21 @@ describe('the packaged CloudFormation template', () => {
     }
     // kms:Decrypt only exists when a customer managed key is named at deploy time.
     assert.deepEqual(t.Conditions?.HasSsmKmsKey, { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  test('with SSM_KMS_KEY_ARN, every role may decrypt with that one key, and only through SSM', () => {
+    const t = templates.kms;
+    assert.deepEqual(t.Conditions?.HasSsmKmsKey, { 'Fn::Not': [{ 'Fn::Equals': [KMS_KEY, ''] }] });
+    for (const fn of LAMBDA_FUNCTIONS) {
+      const statements = t.Resources[`${logicalId(fn.slsName)}Role`]!.Properties.Policies[0].PolicyDocument.Statement;
+      const conditional = statements.filter((s: any) => s['Fn::If']);
+      assert.equal(conditional.length, 1, fn.slsName);
+      const [condition, granted, otherwise] = conditional[0]['Fn::If'];
+      assert.equal(condition, 'HasSsmKmsKey');
+      assert.deepEqual(granted.Action, ['kms:Decrypt']);
+      assert.equal(granted.Resource, KMS_KEY);
+      assert.deepEqual(granted.Condition, { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } });
+      assert.deepEqual(otherwise, { Ref: 'AWS::NoValue' });
+    }
   });
 });
