@@ -52,9 +52,13 @@ function compile(route: Route): CompiledRoute {
   return { ...route, method, pattern: new RegExp(`^${source}$`), names };
 }
 
+const compiled = new WeakMap<readonly Route[], CompiledRoute[]>();
+
 /** Finds the route for a method and raw path; path parameters are percent-decoded as API Gateway does. */
 export function matchRoute(routes: readonly Route[], method: string, rawPath: string): { route: Route; pathParameters?: Record<string, string> } | undefined {
-  for (const route of routes.map(compile)) {
+  let table = compiled.get(routes);
+  if (!table) compiled.set(routes, (table = routes.map(compile)));
+  for (const route of table) {
     if (route.method !== method.toUpperCase()) continue;
     const m = route.pattern.exec(rawPath);
     if (!m) continue;
