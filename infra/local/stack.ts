@@ -108,11 +108,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sandbox = await startSandbox({
       port: sandboxPort,
       accounts: [{ partner, key, ...(env.ALIPAY_SELLER_ID ? { sellerId: env.ALIPAY_SELLER_ID } : {}) }],
-      ...numberOption('retrySpeedup', options.sandbox?.retrySpeedup ?? numberSetting(env.SANDBOX_RETRY_SPEEDUP, 'SANDBOX_RETRY_SPEEDUP')),
-      ...(options.sandbox?.instantMode ?? env.SANDBOX_INSTANT_MODE ? { instantMode: (options.sandbox?.instantMode ?? env.SANDBOX_INSTANT_MODE) as 'advanced' | 'basic' } : {}),
-      ...numberOption('returnIdTtlMs', options.sandbox?.returnIdTtlMs),
+      // Options given in code win over SANDBOX_* variables; the sandbox fills in what neither sets.
+      retrySpeedup: options.sandbox?.retrySpeedup ?? numberSetting(env.SANDBOX_RETRY_SPEEDUP, 'SANDBOX_RETRY_SPEEDUP'),
+      instantMode: options.sandbox?.instantMode ?? ((env.SANDBOX_INSTANT_MODE || undefined) as SandboxOptions['instantMode']),
+      returnIdTtlMs: options.sandbox?.returnIdTtlMs,
       knobs: { ...knobsFromEnv(env), ...options.sandbox?.knobs },
-      ...(options.log ? { onLog: (e) => options.log!(`sandbox ${e.kind}${e.outTradeNo ? ` ${e.outTradeNo}` : ''}: ${e.detail}`) } : {}),
+      onLog: options.log && ((e) => options.log!(`sandbox ${e.kind}${e.outTradeNo ? ` ${e.outTradeNo}` : ''}: ${e.detail}`)),
     });
     cleanups.push(() => sandbox.stop());
 
@@ -166,10 +167,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw err;
   }
-}
-
-function numberOption<K extends string>(name: K, value: number | undefined): Partial<Record<K, number>> {
-  return value === undefined ? {} : ({ [name]: value } as Record<K, number>);
 }
 
 function knobsFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<DeliveryKnobs> {
