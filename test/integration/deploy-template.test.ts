@@ -2,7 +2,7 @@
 // routes and payload format, functions, tables, and every IAM statement (least privilege, no wildcards).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,11 @@ import { ROUTES } from '../../infra/local/routes.ts';
 import { NOTIFICATION_TTL_ATTR, notificationsTableDefinition, ordersTableDefinition } from '../../shared/store/tables.ts';
 
 const run = promisify(execFile);
-type Template = { Resources: Record<string, { Type: string; Properties: any; DeletionPolicy?: string }>; Conditions?: Record<string, unknown> };
+type Template = {
+  Resources: Record<string, { Type: string; Properties: any; DeletionPolicy?: string }>;
+  Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Type: string; AllowedPattern?: string }>;
+};
 
 // A copy of what serverless.yml needs, so this test's build and .serverless never race another test's dist/.
 const work = mkdtempSync(path.join(tmpdir(), 'alipay-package-'));
@@ -21,7 +25,8 @@ const templates: Record<'dev' | 'prod' | 'kms', Template> = {} as never;
 const KMS_KEY = 'arn:aws:kms:ap-east-1:123456789012:key/00000000-1111-2222-3333-444444444444';
 
 async function osls(stage: string, out: string, extraEnv: Record<string, string> = {}): Promise<Template> {
-  const env = { PATH: process.env.PATH, HOME: work, ALIPAY_PARTNER: '2088101568358171', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...extraEnv };
+  // No credentials and no ALIPAY_PARTNER: packaging needs neither (CloudFormation checks the partner at deploy).
+  const env = { PATH: process.env.PATH, HOME: work, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...extraEnv };
   await run(path.join(ROOT, 'node_modules/.bin/osls'), ['package', '--stage', stage, '--package', out], { cwd: work, env, timeout: 120_000 });
   return JSON.parse(readFileSync(path.join(work, out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }
@@ -29,7 +34,7 @@ async function osls(stage: string, out: string, extraEnv: Record<string, string>
 before(async () => {
   for (const f of ['serverless.yml', 'package.json']) cpSync(path.join(ROOT, f), path.join(work, f));
   mkdirSync(path.join(work, 'infra'));
-  for (const f of ['dynamodb.yml', 'iam.yml']) cpSync(path.join(ROOT, 'infra', f), path.join(work, 'infra', f));
+  for (const f of readdirSync(path.join(ROOT, 'infra')).filter((f) => f.endsWith('.yml'))) cpSync(path.join(ROOT, 'infra', f), path.join(work, 'infra', f));
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
   await build({ outDir: path.join(work, 'dist'), quiet: true });
   templates.dev = await osls('dev', '.serverless-dev');
@@ -99,9 +104,13 @@ describe('the packaged CloudFormation template', () => {
       assert.deepEqual(parameters, EXPECTED[fn.slsName]!.parameters, `${fn.slsName} reads only its own secrets`);
       assert.match(vars.ALIPAY_KEY_PARAMETER ?? '/alipay-serverless/dev/', /^\/alipay-serverless\/dev\//);
       assert.deepEqual(vars.ORDERS_TABLE, { Ref: 'OrdersTable' });
+      assert.deepEqual(vars.ALIPAY_PARTNER, { Ref: 'AlipayPartner' });
       assert.deepEqual(vars.PUBLIC_BASE_URL, { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
     }
     assert.equal(t.Resources.IamRoleLambdaExecution, undefined, 'no shared role');
+    // The partner id is a stack parameter CloudFormation checks at deploy time.
+    const pattern = new RegExp(t.Parameters!.AlipayPartner!.AllowedPattern!);
+    assert.ok(pattern.test('2088101568358171') && !pattern.test('') && !pattern.test('shop@example.com') && !pattern.test('20881015683581712'));
   });
 
   test('the tables: keys, index and TTL as the code creates them locally; PITR on; deletion protection per stage', () => {
