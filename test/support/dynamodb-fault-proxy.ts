@@ -1,6 +1,6 @@
 // An HTTP proxy in front of DynamoDB Local that fails chosen operations, for "DynamoDB is having trouble" tests over real HTTP.
 import http from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from '../../infra/local/loopback-server.ts';
+import { LoopbackFake } from './loopback-fake.ts';
 
 /**
  * How a failing operation fails: a 500 InternalServerError answer, the connection dropped before DynamoDB sees the
@@ -8,28 +8,17 @@ import { listenOnLoopback, type LoopbackServer } from '../../infra/local/loopbac
  */
 export type Fault = 'internal_error' | 'connection_reset' | 'answer_lost';
 
-export class DynamoDbFaultProxy {
-  private server: LoopbackServer | undefined;
+export class DynamoDbFaultProxy extends LoopbackFake {
   private readonly faults = new Map<string, Fault>();
   /** Operations seen (X-Amz-Target without the version prefix), failed or not. */
   readonly operations: string[] = [];
 
-  constructor(private readonly target: string) {}
-
-  async start(): Promise<this> {
-    this.server = await listenOnLoopback((req, res) => this.handle(req, res));
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await server?.close();
+  constructor(private readonly target: string) {
+    super();
   }
 
   get endpoint(): string {
-    if (!this.server) throw new Error('DynamoDbFaultProxy: start() it first');
-    return `http://127.0.0.1:${this.server.port}`;
+    return this.baseUrl;
   }
 
   /** Makes `operation` (e.g. `TransactWriteItems`) fail until heal(). */
@@ -41,7 +30,7 @@ export class DynamoDbFaultProxy {
     this.faults.clear();
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

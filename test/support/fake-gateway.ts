@@ -1,6 +1,6 @@
 // A stand-in for Alipay's gateway over real HTTP: answers notify_verify per notify_id as a test programs it, and counts calls.
 import http from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from '../../infra/local/loopback-server.ts';
+import { LoopbackFake } from './loopback-fake.ts';
 
 /**
  * What notify_verify answers for one notify_id:
@@ -15,30 +15,16 @@ export interface VerifyCall {
   rawQuery: string;
 }
 
-export class FakeGateway {
-  private server: LoopbackServer | undefined;
+export class FakeGateway extends LoopbackFake {
   private readonly behaviours = new Map<string, VerifyBehaviour>();
   private defaultBehaviour: VerifyBehaviour = 'true';
   readonly calls: VerifyCall[] = [];
   /** Requests that were not a well-formed notify_verify (wrong path, service, or missing parameters). */
   readonly badRequests: string[] = [];
 
-  async start(): Promise<this> {
-    this.server = await listenOnLoopback((req, res) => this.handle(req, res));
-    return this;
-  }
-
-  /** Stops listening and drops every connection, including requests left hanging. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    await server?.close();
-  }
-
   /** The gateway URL for ALIPAY_GATEWAY_URL. */
   get url(): string {
-    if (!this.server) throw new Error('FakeGateway: start() it first');
-    return `http://127.0.0.1:${this.server.port}/gateway.do`;
+    return `${this.baseUrl}/gateway.do`;
   }
 
   /** How notify_verify answers for `notifyId` from now on. */
@@ -56,7 +42,7 @@ export class FakeGateway {
     return this.calls.filter((c) => c.notifyId === notifyId).length;
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const target = req.url ?? '';
     const q = target.indexOf('?');
     const path = q < 0 ? target : target.slice(0, q);

@@ -1,23 +1,16 @@
 // A reverse proxy in front of the local API, standing where API Gateway would: it forwards everything, except that
 // it can be told to answer `fail` to the next notifications itself (the merchant's endpoint having a bad minute).
 import http from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from '../../infra/local/loopback-server.ts';
+import { LoopbackFake } from './loopback-fake.ts';
 
-export class FrontDoor {
-  private server: LoopbackServer | undefined;
+export class FrontDoor extends LoopbackFake {
   private failing = 0;
   /** Notify POSTs seen: answered `fail` by this door, or forwarded (with the handler's answer). */
   readonly notifies: ({ outcome: 'fail' } | { outcome: 'forwarded'; answer: string })[] = [];
   target = '';
 
-  async start(): Promise<this> {
-    this.server = await listenOnLoopback((req, res) => void this.handle(req, res));
-    return this;
-  }
-
   get url(): string {
-    if (!this.server) throw new Error('FrontDoor: start() it first');
-    return `http://127.0.0.1:${this.server.port}`;
+    return this.baseUrl;
   }
 
   /** The next `n` notify POSTs get `fail` without reaching the handler. */
@@ -25,12 +18,7 @@ export class FrontDoor {
     this.failing = n;
   }
 
-  async stop(): Promise<void> {
-    await this.server?.close();
-    this.server = undefined;
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  protected async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const isNotify = req.method === 'POST' && req.url === '/alipay/notify';
