@@ -159,7 +159,7 @@ function merge(body: readonly FormPair[], query: readonly FormPair[]): Map<strin
 
 /** Bytes read as GBK, written back in `charset`; what GBK cannot decode becomes `?`, as a lossy server would. */
 function regbk(value: Buffer, charset: Charset): Buffer {
-  const text = iconv.decode(value, 'gbk');
+  const text = decodeText(value, 'gbk');
   try {
     return encodeText(text, charset);
   } catch {
