@@ -1,5 +1,5 @@
 // POST /payments (storefront only): record the order, answer the signed Alipay gateway URL and form.
-import { createPayment, OrderConflictError } from '../shared/orders/create-payment.ts';
+import { createPayment, OrderConflictError } from '../shared/payments/create-payment.ts';
 import { HttpError } from '../shared/http/errors.ts';
 import { jsonBody, requireBearer } from '../shared/http/event.ts';
 import { jsonHandler } from '../shared/http/handler.ts';

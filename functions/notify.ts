@@ -4,8 +4,8 @@ import { getApp } from '../shared/app.ts';
 import { bodyBytes, requestId } from '../shared/http/event.ts';
 import { text } from '../shared/http/responses.ts';
 import { logger } from '../shared/log.ts';
-import { processTradeEvent } from '../shared/orders/process-event.ts';
-import { keepRejected, receiveSigned } from '../shared/orders/receive.ts';
+import { processTradeEvent } from '../shared/payments/process-event.ts';
+import { keepRejected, receiveSigned } from '../shared/payments/receive.ts';
 
 export const MAX_NOTIFY_BYTES = 16 * 1024;
 

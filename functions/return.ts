@@ -6,9 +6,9 @@ import { html, redirect } from '../shared/http/responses.ts';
 import { renderReturnPage, resultFor, type ReturnResult } from '../shared/http/return-page.ts';
 import { logger } from '../shared/log.ts';
 import type { Order } from '../shared/orders/order.ts';
-import { processTradeEvent } from '../shared/orders/process-event.ts';
-import { keepRejected, receiveSigned } from '../shared/orders/receive.ts';
-import { returnIsFresh } from '../shared/orders/return-freshness.ts';
+import { processTradeEvent } from '../shared/payments/process-event.ts';
+import { keepRejected, receiveSigned } from '../shared/payments/receive.ts';
+import { returnIsFresh } from '../shared/alipay/notify-id.ts';
 import { isOutTradeNo } from '../shared/alipay/services.ts';
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

@@ -1,9 +1,9 @@
 // Everything a handler needs, built once per cold start: configuration, the store, the gateway client.
 import { ALL_SECRETS, type AppConfig, loadConfig, type SecretName } from './config.ts';
 import { notifyVerify, type NotifyVerifyAnswer } from './alipay/gateway-client.ts';
-import type { PaymentStore } from './orders/store-port.ts';
-import type { ProcessDeps } from './orders/process-event.ts';
-import type { CreatePaymentDeps } from './orders/create-payment.ts';
+import type { PaymentStore } from './payments/store-port.ts';
+import type { ProcessDeps } from './payments/process-event.ts';
+import type { CreatePaymentDeps } from './payments/create-payment.ts';
 import { createDynamoClient } from './store/client.ts';
 import { DynamoDbPaymentStore } from './store/dynamodb-payment-store.ts';
 import { ssmSecretReader } from './secrets/ssm.ts';

@@ -21,7 +21,7 @@ import {
   type CreateOrderResult,
   type NotificationRecord,
   type PaymentStore,
-} from '../orders/store-port.ts';
+} from '../payments/store-port.ts';
 import { isAwaitingPayment } from '../orders/trade-status.ts';
 import { cancellationCodes, errorName, storeError } from './errors.ts';
 import { notificationFromItem, notificationToItem, orderFromItem, orderToItem, type Item } from './items.ts';

@@ -1,5 +1,5 @@
 // Which DynamoDB failures may pass on their own (answer `fail`, let Alipay retry) and which are bugs to surface as they are.
-import { StoreUnavailableError } from '../orders/store-port.ts';
+import { StoreUnavailableError } from '../payments/store-port.ts';
 
 const TRANSIENT_NAMES = new Set([
   'TransactionConflictException',

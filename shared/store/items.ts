@@ -1,6 +1,6 @@
 // Orders and notification records <-> DynamoDB items (document-client form). Attributes are the domain field names.
 import type { Anomaly, HistoryEntry, Order } from '../orders/order.ts';
-import type { NotificationRecord } from '../orders/store-port.ts';
+import type { NotificationRecord } from '../payments/store-port.ts';
 import { isAwaitingPayment, type RefundMark } from '../orders/trade-status.ts';
 import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE } from './tables.ts';
 

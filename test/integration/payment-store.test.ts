@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { fen } from '../../shared/alipay/amount.ts';
 import { applyChange, decide, type OrderChange } from '../../shared/orders/decide.ts';
 import { ANOMALY_LIMIT, HISTORY_LIMIT, type Anomaly, type Order, type TradeEvent } from '../../shared/orders/order.ts';
-import type { NotificationRecord } from '../../shared/orders/store-port.ts';
+import type { NotificationRecord } from '../../shared/payments/store-port.ts';
 import { DynamoDbPaymentStore } from '../../shared/store/dynamodb-payment-store.ts';
 import { AWAITING_PAYMENT_INDEX, ensureTables, type TableNames } from '../../shared/store/tables.ts';
 import { testDynamoClient, uniqueTableName } from '../support/dynamodb.ts';

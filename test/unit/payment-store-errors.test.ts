@@ -15,7 +15,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { fen } from '../../shared/alipay/amount.ts';
 import type { Order } from '../../shared/orders/order.ts';
-import { StoreUnavailableError, type CommitInput } from '../../shared/orders/store-port.ts';
+import { StoreUnavailableError, type CommitInput } from '../../shared/payments/store-port.ts';
 import { DynamoDbPaymentStore } from '../../shared/store/dynamodb-payment-store.ts';
 import { orderToItem } from '../../shared/store/items.ts';
 

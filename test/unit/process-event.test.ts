@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { processTradeEvent, type ProcessDeps } from '../../shared/orders/process-event.ts';
+import { processTradeEvent, type ProcessDeps } from '../../shared/payments/process-event.ts';
 import type { Order, TradeEvent } from '../../shared/orders/order.ts';
 import { applyChange } from '../../shared/orders/decide.ts';
 import type { Fen } from '../../shared/alipay/amount.ts';
-import { type CommitInput, type NotificationRecord, type PaymentStore, StoreUnavailableError } from '../../shared/orders/store-port.ts';
+import { type CommitInput, type NotificationRecord, type PaymentStore, StoreUnavailableError } from '../../shared/payments/store-port.ts';
 
 const PARTNER = '2088101568358171';
 

@@ -3,9 +3,9 @@ import type { Charset } from '../alipay/charset.ts';
 import { isAlipayError } from '../alipay/errors.ts';
 import { readMessage, type ReceivedMessage } from '../alipay/notification.ts';
 import { verifyBytes } from '../alipay/sign.ts';
-import type { EventSource, TradeEvent } from './order.ts';
+import type { EventSource, TradeEvent } from '../orders/order.ts';
 import type { NotificationRecord, PaymentStore } from './store-port.ts';
-import { tradeEventFromFields } from './trade-event.ts';
+import { tradeEventFromFields } from './trade-events.ts';
 
 export type Received =
   | { ok: true; message: ReceivedMessage; event: TradeEvent & { notifyId: string } }

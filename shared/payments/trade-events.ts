@@ -1,6 +1,6 @@
 // A verified notification's fields as a domain TradeEvent.
 import { type Fen, parseYuan } from '../alipay/amount.ts';
-import type { EventSource, TradeEvent } from './order.ts';
+import type { EventSource, TradeEvent } from '../orders/order.ts';
 
 function amount(value: string | undefined, allowNegative = false): Fen | undefined {
   if (value === undefined || value === '') return undefined;

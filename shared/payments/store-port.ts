@@ -1,6 +1,6 @@
 // What the payment flow needs from storage. The DynamoDB adapter in shared/store implements it; tests may fake it.
-import type { Anomaly, EventSource, Order } from './order.ts';
-import type { OrderChange } from './decide.ts';
+import type { Anomaly, EventSource, Order } from '../orders/order.ts';
+import type { OrderChange } from '../orders/decide.ts';
 
 export type NotificationOutcome = 'applied' | 'duplicate' | 'stale' | 'anomaly' | `rejected:${string}`;
 

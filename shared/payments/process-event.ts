@@ -1,8 +1,8 @@
 // The one way an order moves forward: read -> duplicate? -> notify_verify -> decide -> one conditional transaction.
 // Used by notify and return alike (and later by reconciliation).
 import type { NotifyVerifyAnswer } from '../alipay/gateway-client.ts';
-import { applyChange, decide } from './decide.ts';
-import { HISTORY_LIMIT, type Order, type TradeEvent } from './order.ts';
+import { applyChange, decide } from '../orders/decide.ts';
+import { HISTORY_LIMIT, type Order, type TradeEvent } from '../orders/order.ts';
 import { type NotificationOutcome, type NotificationRecord, type PaymentStore, StoreUnavailableError } from './store-port.ts';
 
 export interface ProcessDeps {
