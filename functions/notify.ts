@@ -4,8 +4,7 @@ import { getApp } from '../shared/app.ts';
 import { bodyBytes, requestId } from '../shared/http/event.ts';
 import { text } from '../shared/http/responses.ts';
 import { logger } from '../shared/log.ts';
-import { processTradeEvent } from '../shared/payments/process-event.ts';
-import { keepRejected, receiveSigned } from '../shared/payments/receive.ts';
+import { receiveTradeMessage } from '../shared/payments/receive.ts';
 
 export const MAX_NOTIFY_BYTES = 16 * 1024;
 
@@ -20,23 +19,29 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       log.warn('notify refused: body too large', { bytes: raw.length });
       return answer('fail');
     }
-    const receivedAt = app.now();
-    const received = receiveSigned(raw, app.config.key, app.config.charset, 'notify', receivedAt);
-    if (!received.ok) {
-      log.warn('notify rejected', { reason: received.reason, detail: received.detail, notifyId: received.message?.fields.notify_id });
-      await keepRejected(app.store, raw, received, 'notify', receivedAt, app.config.notificationRetentionDays);
-      return answer('fail');
+    const received = await receiveTradeMessage(app.receiveDeps, raw, 'notify', app.deadline());
+    switch (received.kind) {
+      case 'refused': // not signed with our key: nothing was written
+        log.warn('notify refused', { reason: received.reason, detail: received.detail, bytes: raw.length });
+        return answer('fail');
+      case 'unidentified': // signed, but no trade of ours: recorded as an anomaly; answered so Alipay stops resending
+        log.warn('notify recorded as an anomaly', { detail: received.detail });
+        return answer('success');
+      case 'too_old':
+        return answer('fail'); // never for a notify: its notify_id lives until answered
+      case 'processed': {
+        const { event: e, result } = received;
+        const fields = { eventId: e.eventId, outTradeNo: e.outTradeNo, tradeStatus: e.tradeStatus, charset: received.charset };
+        if (result.outcome === 'rejected') {
+          log.warn('notify rejected by notify_verify', { ...fields, reason: result.reason });
+          return answer('fail');
+        }
+        log.info(`notify ${result.outcome}`, { ...fields, ...(result.detail ? { detail: result.detail } : {}) });
+        return answer('success');
+      }
     }
-    const result = await processTradeEvent(app.processDeps, received.event, raw, { verifyWithAlipay: true });
-    const fields = { notifyId: received.event.notifyId, outTradeNo: received.event.outTradeNo, tradeStatus: received.event.tradeStatus, charset: received.message.charset };
-    if (result.outcome === 'rejected') {
-      log.warn('notify rejected by notify_verify', { ...fields, reason: result.reason });
-      return answer('fail');
-    }
-    log.info(`notify ${result.outcome}`, { ...fields, ...(result.detail ? { detail: result.detail } : {}) });
-    return answer('success');
   } catch (err) {
-    // Transient trouble (DynamoDB, notify_verify timeout) or a bug: nothing was half-written; Alipay will retry.
+    // Transient trouble (DynamoDB, notify_verify, the deadline) or a bug: nothing was half-written; Alipay will retry.
     log.error('notify failed', { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), transient: (err as { transient?: boolean })?.transient === true });
     return answer('fail');
   }

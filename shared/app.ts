@@ -2,18 +2,20 @@
 import { ALL_SECRETS, type AppConfig, loadConfig, type SecretName } from './config.ts';
 import { notifyVerify, type NotifyVerifyAnswer } from './alipay/gateway-client.ts';
 import type { PaymentStore } from './payments/store-port.ts';
-import type { ProcessDeps } from './payments/process-event.ts';
+import type { ReceiveDeps } from './payments/receive.ts';
 import type { CreatePaymentDeps } from './payments/create-payment.ts';
 import { createDynamoClient } from './store/client.ts';
 import { DynamoDbPaymentStore } from './store/dynamodb-payment-store.ts';
 import { ssmSecretReader } from './secrets/ssm.ts';
+import { Deadline } from './deadline.ts';
 
 export interface App {
   config: AppConfig;
   store: PaymentStore;
-  notifyVerify: (notifyId: string) => Promise<NotifyVerifyAnswer>;
   now: () => string;
-  processDeps: ProcessDeps;
+  /** The deadline of one notify or return request. */
+  deadline: () => Deadline;
+  receiveDeps: ReceiveDeps;
   createPaymentDeps: CreatePaymentDeps;
 }
 
@@ -21,11 +23,53 @@ export async function buildApp(env: Readonly<Record<string, string | undefined>>
   const config = await loadConfig(env, ssmSecretReader, secrets);
   const store = new DynamoDbPaymentStore(createDynamoClient(env), config.tables);
   const now = () => new Date().toISOString();
-  const verify = (notifyId: string) => notifyVerify(config.partner, notifyId, { gatewayUrl: config.gatewayUrl, timeoutMs: config.notifyVerifyTimeoutMs });
+  const verify = coalesced((notifyId: string, signal: AbortSignal) =>
+    notifyVerify(config.partner, notifyId, { gatewayUrl: config.gatewayUrl, timeoutMs: config.notifyVerifyTimeoutMs, signal }));
+  // Read the key only where a function loaded it: the getter throws for a function that did not ask for it.
+  const receiveDeps: ReceiveDeps = {
+    store, partner: config.partner, notifyVerify: verify,
+    retentionDays: config.notificationRetentionDays, charset: config.charset, now,
+    get key() {
+      return config.key;
+    },
+  };
   return {
-    config, store, notifyVerify: verify, now,
-    processDeps: { store, partner: config.partner, notifyVerify: verify, retentionDays: config.notificationRetentionDays },
+    config, store, now, receiveDeps,
+    deadline: () => new Deadline(config.handlerDeadlineMs),
     createPaymentDeps: { store, account: config, now },
+  };
+}
+
+/**
+ * Copies of one notification in this process cost one notify_verify request: concurrent ones share it, and a `true`
+ * is remembered for a while (it stays true; Alipay only stops saying it once we answered `success`). So a copy cannot
+ * be told `false` because another copy was answered first. Across processes, process-event looks for a recorded copy
+ * before it calls a `false` a rejection.
+ */
+export function coalesced(
+  ask: (notifyId: string, signal: AbortSignal) => Promise<NotifyVerifyAnswer>,
+  opts: { rememberMs?: number; maxRemembered?: number } = {},
+) {
+  const rememberMs = opts.rememberMs ?? 10 * 60_000;
+  const maxRemembered = opts.maxRemembered ?? 1000;
+  const inFlight = new Map<string, Promise<NotifyVerifyAnswer>>();
+  const confirmedUntil = new Map<string, number>(); // insertion order: the oldest is forgotten first
+  return (notifyId: string, signal: AbortSignal): Promise<NotifyVerifyAnswer> => {
+    const until = confirmedUntil.get(notifyId);
+    if (until !== undefined && until > Date.now()) return Promise.resolve('true');
+    let answer = inFlight.get(notifyId);
+    if (!answer) {
+      answer = ask(notifyId, signal).then((a) => {
+        if (a === 'true') {
+          confirmedUntil.delete(notifyId);
+          confirmedUntil.set(notifyId, Date.now() + rememberMs);
+          if (confirmedUntil.size > maxRemembered) confirmedUntil.delete(confirmedUntil.keys().next().value!);
+        }
+        return a;
+      }).finally(() => inFlight.delete(notifyId));
+      inFlight.set(notifyId, answer);
+    }
+    return answer;
   };
 }
 

@@ -12,6 +12,8 @@ export interface AppConfig extends MerchantAccount {
   tables: { orders: string; notifications: string };
   dynamodbEndpoint?: string;
   notifyVerifyTimeoutMs: number;
+  /** One deadline for a whole notify or return request, well under the Lambda timeout. */
+  handlerDeadlineMs: number;
   notificationRetentionDays: number;
 }
 
@@ -102,6 +104,7 @@ export async function loadConfig(env: Env, readSecret?: SecretReader, needs: rea
     },
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     notifyVerifyTimeoutMs: positiveInt(env, 'NOTIFY_VERIFY_TIMEOUT_MS', 5000),
+    handlerDeadlineMs: positiveInt(env, 'HANDLER_DEADLINE_MS', 6000),
     notificationRetentionDays: positiveInt(env, 'NOTIFICATION_RETENTION_DAYS', 400),
   } as AppConfig;
   // Secrets last, so a bad setting above fails before any SSM call.

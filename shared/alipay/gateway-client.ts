@@ -17,6 +17,8 @@ export interface GatewayClientOptions {
   gatewayUrl?: string;
   /** Milliseconds before a call is abandoned. */
   timeoutMs?: number;
+  /** Abandons the call early (the caller's deadline). */
+  signal?: AbortSignal;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -46,11 +48,14 @@ async function get(url: string, options: GatewayClientOptions): Promise<string> 
   const doFetch = options.fetch ?? globalThis.fetch;
   let response: Response;
   try {
-    response = await doFetch(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    response = await doFetch(url, { method: 'GET', signal, redirect: 'error' });
   } catch (err) {
     const name = (err as Error)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new GatewayUnavailableError(`the gateway did not answer within ${timeoutMs} ms`, 'timeout');
+      const why = options.signal?.aborted ? "before the request's deadline" : `within ${timeoutMs} ms`;
+      throw new GatewayUnavailableError(`the gateway did not answer ${why}`, 'timeout');
     }
     throw new GatewayUnavailableError(`the gateway could not be reached: ${(err as Error)?.message ?? String(err)}`, 'network');
   }

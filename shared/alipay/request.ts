@@ -67,8 +67,8 @@ export interface PaymentRequestInput {
   gatewayUrl?: string;
 }
 
-/** Validates a payment service request against its spec, adds the common parameters, signs it. */
-export function buildPaymentRequest(input: PaymentRequestInput): GatewayRequest & { params: Record<string, string> } {
+/** Validates a payment service request against its spec and adds the common parameters: what will be signed and sent. */
+export function paymentParams(input: Omit<PaymentRequestInput, 'gatewayUrl'>): Record<string, string> {
   const partner = validatePartnerId(input.partner);
   validateMd5Key(input.key);
   for (const k of ['service', 'partner', '_input_charset', 'payment_type', 'notify_url', 'return_url', 'sign', 'sign_type']) {
@@ -87,7 +87,12 @@ export function buildPaymentRequest(input: PaymentRequestInput): GatewayRequest 
     ...(hasSeller ? {} : { seller_id: input.sellerId ?? partner }),
     ...input.params,
   };
-  const params = validatePaymentParams(merged, input.charset);
+  return validatePaymentParams(merged, input.charset);
+}
+
+/** Validates a payment service request against its spec, adds the common parameters, signs it. */
+export function buildPaymentRequest(input: PaymentRequestInput): GatewayRequest & { params: Record<string, string> } {
+  const params = paymentParams(input);
   const request = buildGatewayRequest({ params, key: input.key, charset: input.charset, gatewayUrl: input.gatewayUrl });
   return { ...request, params };
 }

@@ -1,45 +1,50 @@
-// The one decision: what a verified trade event does to an order. Pure: no clock, no I/O.
-import type { Fen } from '../alipay/amount.ts';
+// The one decision: what a verified trade event does to an order, as the next Order value. Pure: no clock, no I/O.
 import { formatYuan } from '../alipay/amount.ts';
-import type { Anomaly, HistoryEntry, Order, TradeEvent } from './order.ts';
 import {
-  classifyMove, isPaid, isRefundStatus, isTradeStatus, laterRefund,
-  type RefundMark, type TradeStatus,
+  ANOMALY_LIMIT, HISTORY_LIMIT, type Anomaly, type AnomalyCode, type HistoryEntry, type Order, type TradeEvent,
+} from './order.ts';
+import {
+  classifyMove, isPaid, isRefundStatus, isTradeStatus, laterRefund, LIFECYCLE, type RefundMark,
 } from './trade-status.ts';
 
-/** The changes an applied event makes to an order. */
-export interface OrderChange {
-  status?: TradeStatus;
-  tradeNo?: string;
-  refund?: RefundMark;
-  paidFen?: Fen;
-  history: HistoryEntry;
-}
-
 export type Decision =
-  | { outcome: 'apply'; change: OrderChange }
+  | { outcome: 'applied'; next: Order }
   | { outcome: 'duplicate' } // the order already says all this event says
   | { outcome: 'stale'; detail: string } // older news than the order has; changes nothing
-  | { outcome: 'anomaly'; anomalies: Anomaly[] }; // authentic but wrong for this order; recorded, never marks paid
+  // Authentic but wrong for this order: recorded on it (`next`, absent for an unknown order), never marks it paid.
+  // `suspect`: the message may not be the one Alipay signed (a re-split), so it must not stand for its event id.
+  | { outcome: 'anomaly'; anomalies: Anomaly[]; next?: Order; suspect: boolean };
 
 export interface DecideContext {
-  /** Our own partner id, for notifications that carry one. */
+  /** Our own partner id, for events that carry one. */
   partner: string;
+  /** The order this event's id was already recorded for, when it was (a notify_id Alipay reused, or a forgery). */
+  eventRecordedFor?: string;
 }
 
+/** Values we send that Alipay echoes back in notifications and returns. */
+const ECHOED = ['subject', 'body', 'extra_common_param', 'receive_name', 'receive_address', 'receive_zip', 'receive_phone', 'receive_mobile'];
+
 export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideContext): Decision {
-  const anomaly = (code: Anomaly['code'], detail: string): Anomaly => ({
-    at: event.receivedAt, code, detail, ...(event.notifyId === undefined ? {} : { notifyId: event.notifyId }),
+  const anomaly = (code: AnomalyCode, detail: string): Anomaly => ({ at: event.receivedAt, code, detail, eventId: event.eventId });
+  const anomalous = (found: Anomaly[]): Decision => ({
+    outcome: 'anomaly',
+    anomalies: found,
+    suspect: found.some((a) => a.code === 'echo_mismatch' || a.code === 'ambiguous_message'),
+    ...(order ? { next: { ...bump(order, event), anomalies: [...order.anomalies, ...found].slice(-ANOMALY_LIMIT) } } : {}),
   });
-  if (!order) {
-    return { outcome: 'anomaly', anomalies: [anomaly('unknown_order', `no order with out_trade_no ${event.outTradeNo}`)] };
+
+  if (!order) return anomalous([anomaly('unknown_order', `no order with out_trade_no ${event.outTradeNo}`)]);
+  if (ctx.eventRecordedFor !== undefined) {
+    if (ctx.eventRecordedFor === order.outTradeNo) return { outcome: 'duplicate' };
+    return anomalous([anomaly('notify_id_reused', `event ${event.eventId} was already recorded for order ${ctx.eventRecordedFor}`)]);
   }
   const status = event.tradeStatus;
   if (!isTradeStatus(status)) {
-    return { outcome: 'anomaly', anomalies: [anomaly('unknown_trade_status', `trade_status ${JSON.stringify(status)} is not one we know`)] };
+    return anomalous([anomaly('unknown_trade_status', `trade_status ${JSON.stringify(status)} is not one we know`)]);
   }
 
-  const found: Anomaly[] = [];
+  const found: Anomaly[] = [...splitProblems(order, event).map(([code, detail]) => anomaly(code, detail))];
   if (event.partner !== undefined && event.partner !== ctx.partner) {
     found.push(anomaly('partner_mismatch', `partner ${event.partner} is not ours (${ctx.partner})`));
   }
@@ -49,20 +54,24 @@ export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideC
   if (event.sellerEmail !== undefined && order.sellerEmail !== undefined && event.sellerEmail !== order.sellerEmail) {
     found.push(anomaly('seller_mismatch', `seller_email ${event.sellerEmail} differs from the order's ${order.sellerEmail}`));
   }
+  if (event.tradeNo !== undefined && order.tradeNo !== undefined && event.tradeNo !== order.tradeNo) {
+    found.push(anomaly('trade_no_mismatch', `trade ${event.tradeNo} is not the order's trade ${order.tradeNo}: the buyer may have paid twice`));
+  }
   const amountProblem = checkAmount(order, event);
   if (amountProblem) found.push(anomaly(amountProblem.code, amountProblem.detail));
 
-  const move = classifyMove(order.kind, order.status, status);
-  if (move === 'not_allowed') {
-    found.push(anomaly('unexpected_status', `${status} does not follow ${order.status} in a ${order.kind} trade (${order.service})`));
+  const lifecycle = LIFECYCLE[order.service];
+  const move = classifyMove(lifecycle, order.status, status);
+  if (move === 'impossible') {
+    found.push(anomaly('unexpected_status', `${status} cannot follow ${order.status} in a ${lifecycle} trade (${order.service})`));
   }
-  if (found.length > 0) return { outcome: 'anomaly', anomalies: found };
+  if (found.length > 0) return anomalous(found);
 
   const incomingRefund: RefundMark | undefined = isRefundStatus(event.refundStatus)
     ? { status: event.refundStatus, ...(event.gmtRefund ? { at: event.gmtRefund } : {}) }
     : undefined;
   const refund = laterRefund(order.refund, incomingRefund);
-  const refundChanged = refund !== order.refund && refund !== undefined &&
+  const refundChanged = refund !== undefined &&
     (order.refund === undefined || refund.status !== order.refund.status || refund.at !== order.refund.at);
   const tradeNoNew = event.tradeNo !== undefined && order.tradeNo === undefined;
 
@@ -71,19 +80,51 @@ export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideC
   }
   if (move === 'same' && !refundChanged && !tradeNoNew) return { outcome: 'duplicate' };
 
-  const history: HistoryEntry = {
-    at: event.receivedAt, source: event.source, status,
-    ...(event.notifyId === undefined ? {} : { notifyId: event.notifyId }),
+  const entry: HistoryEntry = {
+    at: event.receivedAt, source: event.source, eventId: event.eventId, status,
     ...(event.refundStatus === undefined ? {} : { refundStatus: event.refundStatus }),
   };
-  const change: OrderChange = { history };
-  if (move === 'forward') change.status = status;
-  if (tradeNoNew) change.tradeNo = event.tradeNo;
-  if (refundChanged) change.refund = refund;
-  if (move === 'forward' && isPaid(status) && order.paidFen === undefined && event.totalFen !== undefined) {
-    change.paidFen = event.totalFen;
+  const forward = move === 'forward';
+  const paidNow = forward && isPaid(status) && order.paidFen === undefined && event.totalFen !== undefined;
+  return {
+    outcome: 'applied',
+    next: {
+      ...bump(order, event),
+      ...(forward ? { status } : {}),
+      ...(tradeNoNew ? { tradeNo: event.tradeNo } : {}),
+      ...(refundChanged ? { refund } : {}),
+      ...(paidNow ? { paidFen: event.totalFen } : {}),
+      history: [...order.history, entry].slice(-HISTORY_LIMIT),
+    },
+  };
+}
+
+/** Every write is a new version. */
+const bump = (order: Order, event: TradeEvent): Order => ({ ...order, version: order.version + 1, updatedAt: event.receivedAt });
+
+/**
+ * The MD5 presign joins raw values with "&" and "=". Where a value holds "&k=v", the same signed bytes can be read
+ * as other parameters (a subject "Tea&trade_status=TRADE_FINISHED&zz=" re-split by whoever holds the message).
+ * Any such re-split leaves a value holding "&" on one side: in a value we sent (which must then come back exactly as
+ * we sent it), or in the message (which we can only trust where it is a value we sent, intact).
+ */
+function splitProblems(order: Order, event: TradeEvent): [AnomalyCode, string][] {
+  const fields = event.fields;
+  if (!fields) return [];
+  const problems: [AnomalyCode, string][] = [];
+  for (const name of ECHOED) {
+    const sent = order.gatewayParams[name];
+    const got = fields[name];
+    if (sent !== undefined && got !== undefined && sent.includes('&') && got !== sent) {
+      problems.push(['echo_mismatch', `${name} came back different from what we sent, which holds "&": the message may have been re-split`]);
+    }
   }
-  return { outcome: 'apply', change };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value.includes('&') && order.gatewayParams[name] !== value) {
+      problems.push(['ambiguous_message', `${name} holds "&" and is not a value we sent: the signed bytes could be read as other parameters`]);
+    }
+  }
+  return problems;
 }
 
 function checkAmount(order: Order, event: TradeEvent): { code: 'amount_mismatch' | 'amount_missing'; detail: string } | undefined {
@@ -95,18 +136,4 @@ function checkAmount(order: Order, event: TradeEvent): { code: 'amount_mismatch'
   if (event.useCoupon && event.discountFen !== undefined && accepted.has(event.totalFen + Math.abs(event.discountFen))) return undefined;
   const expected = order.acceptedAmountsFen.map(formatYuan).join(' or ');
   return { code: 'amount_mismatch', detail: `total_fee ${formatYuan(event.totalFen)} does not match the order amount ${expected}` };
-}
-
-/** The order after a decision's change, as the store writes it. Pure. */
-export function applyChange(order: Order, change: OrderChange, historyLimit: number): Order {
-  return {
-    ...order,
-    ...(change.status ? { status: change.status } : {}),
-    ...(change.tradeNo ? { tradeNo: change.tradeNo } : {}),
-    ...(change.refund ? { refund: change.refund } : {}),
-    ...(change.paidFen !== undefined ? { paidFen: change.paidFen } : {}),
-    history: [...order.history, change.history].slice(-historyLimit),
-    version: order.version + 1,
-    updatedAt: change.history.at,
-  };
 }

@@ -4,12 +4,11 @@ import type { Fen } from '../alipay/amount.ts';
 import type { ServiceName, TradeKind } from '../alipay/services.ts';
 import type { OrderStatus, RefundMark, TradeStatus } from './trade-status.ts';
 
-export type EventSource = 'notify' | 'return' | 'query';
-
 export interface HistoryEntry {
   at: string;
   source: EventSource;
-  notifyId?: string;
+  /** The event that moved the order (a notify_id for notify and return). */
+  eventId: string;
   status: TradeStatus;
   refundStatus?: string;
 }
@@ -19,6 +18,10 @@ export type AnomalyCode =
   | 'amount_missing'
   | 'seller_mismatch'
   | 'partner_mismatch'
+  | 'trade_no_mismatch' // another Alipay trade for an order already bound to one: the buyer may have paid twice
+  | 'notify_id_reused' // an event id already recorded for another order
+  | 'echo_mismatch' // a value we sent came back different in a message that could be split another way
+  | 'ambiguous_message' // a value holds "&" where we cannot tell which split Alipay signed
   | 'unknown_order'
   | 'unexpected_status'
   | 'unknown_trade_status';
@@ -27,7 +30,7 @@ export interface Anomaly {
   at: string;
   code: AnomalyCode;
   detail: string;
-  notifyId?: string;
+  eventId?: string;
 }
 
 export interface Order {
@@ -46,6 +49,7 @@ export interface Order {
   sellerEmail?: string;
   charset: Charset;
   status: OrderStatus;
+  /** Alipay's trade, once a verified event named one; never replaced by another. */
   tradeNo?: string;
   refund?: RefundMark;
   version: number;
@@ -61,10 +65,13 @@ export interface Order {
 export const HISTORY_LIMIT = 20;
 export const ANOMALY_LIMIT = 20;
 
-/** A verified report from Alipay about one trade (async notify, sync return, or a query). */
+export type EventSource = 'notify' | 'return' | 'query';
+
+/** A verified report from Alipay about one trade: an async notify, a sync return, or a query answer. */
 export interface TradeEvent {
+  /** What makes this event unique, for dedupe: the notify_id for notify and return; derived for a query answer. */
+  eventId: string;
   source: EventSource;
-  notifyId?: string;
   receivedAt: string;
   outTradeNo: string;
   tradeNo?: string;
@@ -79,4 +86,9 @@ export interface TradeEvent {
   sellerId?: string;
   sellerEmail?: string;
   partner?: string;
+  /**
+   * The signed parameters as text, for sources that carry echoes of what we sent (notify, return): `decide` uses them
+   * to tell whether a message holding "&" in a value was read the way Alipay signed it.
+   */
+  fields?: Readonly<Record<string, string>>;
 }

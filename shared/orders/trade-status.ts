@@ -1,5 +1,5 @@
 // Alipay trade and refund statuses, their ranks, and which moves each kind of trade allows. An order never moves backwards.
-import type { TradeKind } from '../alipay/services.ts';
+import type { ServiceName } from '../alipay/services.ts';
 
 export const TRADE_STATUSES = [
   'WAIT_BUYER_PAY',
@@ -40,6 +40,20 @@ export const RANK: Readonly<Record<OrderStatus, number>> = {
   TRADE_CLOSED: 5,
 };
 
+/**
+ * The life a trade can have, by service. `dual` is trade_create_by_buyer: escrow, or paid as instant (TRADE_SUCCESS).
+ * Pure escrow never reports TRADE_SUCCESS and instant never reports the goods statuses [inference, protocol doc §4.1].
+ */
+export type Lifecycle = 'instant' | 'escrow' | 'dual';
+
+export const LIFECYCLE: Readonly<Record<ServiceName, Lifecycle>> = {
+  create_direct_pay_by_user: 'instant',
+  create_digital_goods_trade_p: 'instant',
+  create_donate_trade_p: 'instant',
+  create_partner_trade_by_buyer: 'escrow',
+  trade_create_by_buyer: 'dual',
+};
+
 const INSTANT: Readonly<Record<OrderStatus, readonly TradeStatus[]>> = {
   CREATED: ['WAIT_BUYER_PAY', 'TRADE_PENDING', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'],
   WAIT_BUYER_PAY: ['TRADE_PENDING', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'],
@@ -51,31 +65,44 @@ const INSTANT: Readonly<Record<OrderStatus, readonly TradeStatus[]>> = {
   TRADE_CLOSED: [],
 };
 
-// Escrow; trade_create_by_buyer ("dual") may also be paid as instant, hence TRADE_SUCCESS.
 const ESCROW: Readonly<Record<OrderStatus, readonly TradeStatus[]>> = {
-  CREATED: ['WAIT_BUYER_PAY', 'WAIT_SELLER_SEND_GOODS', 'WAIT_BUYER_CONFIRM_GOODS', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'],
-  WAIT_BUYER_PAY: ['WAIT_SELLER_SEND_GOODS', 'WAIT_BUYER_CONFIRM_GOODS', 'TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'],
+  CREATED: ['WAIT_BUYER_PAY', 'WAIT_SELLER_SEND_GOODS', 'WAIT_BUYER_CONFIRM_GOODS', 'TRADE_FINISHED', 'TRADE_CLOSED'],
+  WAIT_BUYER_PAY: ['WAIT_SELLER_SEND_GOODS', 'WAIT_BUYER_CONFIRM_GOODS', 'TRADE_FINISHED', 'TRADE_CLOSED'],
   TRADE_PENDING: [],
   WAIT_SELLER_SEND_GOODS: ['WAIT_BUYER_CONFIRM_GOODS', 'TRADE_FINISHED', 'TRADE_CLOSED'],
   WAIT_BUYER_CONFIRM_GOODS: ['TRADE_FINISHED', 'TRADE_CLOSED'],
-  TRADE_SUCCESS: ['TRADE_FINISHED', 'TRADE_CLOSED'],
+  TRADE_SUCCESS: [],
   TRADE_FINISHED: [],
   TRADE_CLOSED: [],
 };
 
-export const TRANSITIONS: Readonly<Record<TradeKind, Readonly<Record<OrderStatus, readonly TradeStatus[]>>>> = {
-  instant: INSTANT,
-  escrow: ESCROW,
+const DUAL: Readonly<Record<OrderStatus, readonly TradeStatus[]>> = {
+  ...ESCROW,
+  CREATED: [...ESCROW.CREATED, 'TRADE_SUCCESS'],
+  WAIT_BUYER_PAY: [...ESCROW.WAIT_BUYER_PAY, 'TRADE_SUCCESS'],
+  TRADE_SUCCESS: ['TRADE_FINISHED', 'TRADE_CLOSED'],
 };
 
-export type Move = 'forward' | 'same' | 'backward' | 'not_allowed';
+export const TRANSITIONS: Readonly<Record<Lifecycle, Readonly<Record<OrderStatus, readonly TradeStatus[]>>>> = {
+  instant: INSTANT,
+  escrow: ESCROW,
+  dual: DUAL,
+};
 
-/** How `next` relates to `current` for a trade of `kind`. */
-export function classifyMove(kind: TradeKind, current: OrderStatus, next: TradeStatus): Move {
+/** Every status a trade of this lifecycle can ever report. */
+const possible = (table: Readonly<Record<OrderStatus, readonly TradeStatus[]>>): ReadonlySet<TradeStatus> => new Set(Object.values(table).flat());
+const POSSIBLE: Readonly<Record<Lifecycle, ReadonlySet<TradeStatus>>> = { instant: possible(INSTANT), escrow: possible(ESCROW), dual: possible(DUAL) };
+
+/** forward: apply; same: nothing new; backward: older news (stale); impossible: never for this trade (anomaly). */
+export type Move = 'forward' | 'same' | 'backward' | 'impossible';
+
+/** How `next` relates to `current` for a trade of `lifecycle`. A status the trade can never have is impossible wherever it arrives. */
+export function classifyMove(lifecycle: Lifecycle, current: OrderStatus, next: TradeStatus): Move {
+  if (!POSSIBLE[lifecycle].has(next)) return 'impossible';
   if (current === next) return 'same';
-  if (TRANSITIONS[kind][current].includes(next)) return 'forward';
+  if (TRANSITIONS[lifecycle][current].includes(next)) return 'forward';
   if (RANK[next] <= RANK[current]) return 'backward';
-  return 'not_allowed';
+  return 'impossible';
 }
 
 /** Money has reached Alipay for this order (escrow: held until the buyer confirms). */

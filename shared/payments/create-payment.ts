@@ -1,7 +1,7 @@
 // create-payment: storefront JSON -> validated Alipay request -> order stored once -> signed gateway URL and form.
 import type { Charset } from '../alipay/charset.ts';
 import { AlipayError } from '../alipay/errors.ts';
-import { buildGatewayRequest, buildPaymentRequest, type GatewayForm } from '../alipay/request.ts';
+import { buildGatewayRequest, paymentParams, type GatewayForm } from '../alipay/request.ts';
 import { chargeableAmounts, serviceSpec, type ServiceName } from '../alipay/services.ts';
 import type { Order } from '../orders/order.ts';
 import type { PaymentStore } from './store-port.ts';
@@ -48,11 +48,11 @@ function differences(a: Readonly<Record<string, string>>, b: Readonly<Record<str
 export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Record<string, unknown>>): Promise<{ created: boolean; answer: CreatePaymentAnswer }> {
   const input = toAlipayParams(body);
   const charset = input.charset ?? deps.account.charset;
-  let built;
+  let p: Record<string, string>;
   try {
-    built = buildPaymentRequest({
+    p = paymentParams({
       service: input.service, params: input.params, partner: deps.account.partner, key: deps.account.key, charset,
-      notifyUrl: deps.account.notifyUrl, returnUrl: deps.account.returnUrl, sellerId: deps.account.sellerId, gatewayUrl: deps.account.gatewayUrl,
+      notifyUrl: deps.account.notifyUrl, returnUrl: deps.account.returnUrl, sellerId: deps.account.sellerId,
     });
   } catch (err) {
     // Name the field as the storefront sent it (totalFee), not as Alipay calls it (total_fee).
@@ -60,7 +60,6 @@ export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Reco
     if (err instanceof AlipayError && sent !== undefined && sent !== err.field) throw new AlipayError(err.code, err.message, sent);
     throw err;
   }
-  const p = built.params;
   const amounts = chargeableAmounts(p);
   const now = deps.now();
   const order: Order = {

@@ -1,51 +1,57 @@
-// The first steps shared by notify and return: bytes -> parameters -> signature over the bytes -> a TradeEvent.
+// Receiving Alipay's notify POST or the buyer's return GET: verify the bytes, read the event, run it through the pipeline.
+import { createHash } from 'node:crypto';
 import type { Charset } from '../alipay/charset.ts';
-import { isAlipayError } from '../alipay/errors.ts';
-import { readMessage, type ReceivedMessage } from '../alipay/notification.ts';
-import { verifyBytes } from '../alipay/sign.ts';
-import type { EventSource, TradeEvent } from '../orders/order.ts';
-import type { NotificationRecord, PaymentStore } from './store-port.ts';
-import { tradeEventFromFields } from './trade-events.ts';
+import { stillConfirmable } from '../alipay/notify-id.ts';
+import { receiveMessage, type Refusal } from '../alipay/receive.ts';
+import type { Deadline } from '../deadline.ts';
+import type { TradeEvent } from '../orders/order.ts';
+import { expiresAt, processTradeEvent, type ProcessDeps, type ProcessResult } from './process-event.ts';
+import { eventFromMessage } from './trade-events.ts';
 
-export type Received =
-  | { ok: true; message: ReceivedMessage; event: TradeEvent & { notifyId: string } }
-  | { ok: false; reason: string; detail: string; message?: ReceivedMessage };
-
-export function receiveSigned(raw: Buffer, key: string, charsetHint: Charset, source: EventSource, receivedAt: string): Received {
-  let message: ReceivedMessage;
-  try {
-    message = readMessage(raw, charsetHint);
-  } catch (err) {
-    if (isAlipayError(err)) return { ok: false, reason: 'malformed', detail: err.message };
-    throw err;
-  }
-  const verdict = verifyBytes(message.params, key);
-  if (!verdict.valid) return { ok: false, reason: verdict.reason, detail: verdict.message, message };
-  const event = tradeEventFromFields(message.fields, source, receivedAt);
-  if (event.notifyId === undefined) return { ok: false, reason: 'missing_notify_id', detail: 'the message has no notify_id, so Alipay cannot confirm it', message };
-  return { ok: true, message, event: event as TradeEvent & { notifyId: string } };
+export interface ReceiveDeps extends ProcessDeps {
+  /** The MD5 key. Never logged. */
+  key: string;
+  /** The charset we ask Alipay for; a message may still come in GBK. */
+  charset: Charset;
+  now: () => string;
 }
 
-/** Keeps a refused message for audit; storage trouble here must not turn a refusal into something else. */
-export async function keepRejected(
-  store: PaymentStore,
+export type Received =
+  /** Not a message signed with our key (or unreadable): nothing was written. */
+  | { kind: 'refused'; reason: Refusal | 'unidentified'; detail: string }
+  /** Signed, but its identifiers name no trade or event of ours (a notify): recorded as an anomaly, nothing applied. */
+  | { kind: 'unidentified'; detail: string }
+  /** A return too old for notify_verify to confirm: nothing applied; the stored status is what the buyer sees. */
+  | { kind: 'too_old'; event: TradeEvent }
+  | { kind: 'processed'; event: TradeEvent; charset: Charset; result: ProcessResult };
+
+export async function receiveTradeMessage(
+  deps: ReceiveDeps,
   raw: Buffer,
-  rejected: Extract<Received, { ok: false }>,
-  source: EventSource,
-  receivedAt: string,
-  retentionDays: number,
-): Promise<void> {
-  const fields = rejected.message?.fields ?? {};
-  const record: NotificationRecord = {
-    notifyId: fields.notify_id || 'none',
-    source,
-    receivedAt,
-    outcome: `rejected:${rejected.reason}`,
-    detail: rejected.detail,
-    raw,
-    expiresAt: Math.floor(Date.parse(receivedAt) / 1000) + retentionDays * 86400,
-    ...(fields.out_trade_no ? { outTradeNo: fields.out_trade_no } : {}),
-    ...(fields.trade_status ? { tradeStatus: fields.trade_status } : {}),
-  };
-  await store.recordRejected(record);
+  source: 'notify' | 'return',
+  deadline: Deadline,
+): Promise<Received> {
+  const receivedAt = deps.now();
+  const verified = receiveMessage(raw, deps.key, deps.charset);
+  if (!verified.ok) return { kind: 'refused', reason: verified.reason, detail: verified.detail };
+
+  const read = eventFromMessage(verified.message, source, receivedAt);
+  if (!read.ok) {
+    // A browser's return is not retried: just refuse it. A signed notify is answered so Alipay stops resending.
+    if (source === 'return') return { kind: 'refused', reason: 'unidentified', detail: read.problem };
+    const commit = await deps.store.commitEvent({
+      record: {
+        // Keyed by the bytes, so resends of the same message are recorded once.
+        eventId: `unidentified#${createHash('sha256').update(raw).digest('hex')}`,
+        source, receivedAt, outcome: 'anomaly', detail: read.problem, raw,
+        expiresAt: expiresAt(receivedAt, deps.retentionDays),
+      },
+    }, { signal: deadline.signal });
+    return { kind: 'unidentified', detail: commit === 'committed' ? read.problem : `${read.problem} (already recorded)` };
+  }
+
+  const { event, notifyId } = read;
+  if (!stillConfirmable(source, verified.message.fields.notify_time, receivedAt)) return { kind: 'too_old', event };
+  const result = await processTradeEvent(deps, event, raw, { confirmNotifyId: notifyId, deadline });
+  return { kind: 'processed', event, charset: verified.message.charset, result };
 }

@@ -1,17 +1,19 @@
-// What the payment flow needs from storage. The DynamoDB adapter in shared/store implements it; tests may fake it.
-import type { Anomaly, EventSource, Order } from '../orders/order.ts';
-import type { OrderChange } from '../orders/decide.ts';
+// What the use cases need from storage. The DynamoDB adapter in shared/store implements it; tests may fake it.
+import type { EventSource, Order } from '../orders/order.ts';
 
-export type NotificationOutcome = 'applied' | 'duplicate' | 'stale' | 'anomaly' | `rejected:${string}`;
+export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'anomaly' | `rejected:${string}`;
 
-/** One received notification (or verified return), kept for audit and replay. */
-export interface NotificationRecord {
-  notifyId: string;
+/** One event as received (a signed notify or return, a query answer), kept for dedupe, audit and replay. */
+export interface EventRecord {
+  /** The dedupe key: the notify_id for notify and return; derived for sources without one. */
+  eventId: string;
   source: EventSource;
+  /** The notify_id the message carried, for notify and return. */
+  notifyId?: string;
   outTradeNo?: string;
   tradeStatus?: string;
   receivedAt: string;
-  outcome: NotificationOutcome;
+  outcome: EventOutcome;
   detail?: string;
   /** The raw body (notify) or query string (return), byte for byte. */
   raw: Buffer;
@@ -23,18 +25,30 @@ export type CreateOrderResult = { created: true } | { created: false; existing: 
 
 export type CommitResult =
   | 'committed'
-  | 'notification_exists' // the notify_id was recorded meanwhile: a concurrent duplicate won
+  | 'event_exists' // the event id was recorded meanwhile: a concurrent copy won
   | 'order_changed'; // the order's version moved on: read again and decide again
 
-export interface CommitInput {
-  record: NotificationRecord;
-  /** The order as read (its version guards the update); absent for an unknown out_trade_no. */
-  order?: Order;
-  change?: OrderChange;
-  anomalies?: Anomaly[];
+/** The order as the domain decided it, and whether reconciliation should still look at it. */
+export interface OrderWrite {
+  order: Order;
+  /** Still waiting for the buyer: kept in the sparse index reconciliation reads. */
+  awaitingPayment: boolean;
 }
 
-/** Storage failed in a way that may pass (throttling, conflict, 5xx, network): answer `fail` so Alipay retries. */
+export interface CommitInput {
+  record: EventRecord;
+  /** The version the decision was made on; the write happens only if the stored order still has it. */
+  expectedVersion?: number;
+  /** The next order (version expectedVersion + 1); absent when the event changes no order. */
+  next?: OrderWrite;
+}
+
+/** Per call: abandoned when the signal aborts (the request's deadline). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Storage failed in a way that may pass (throttling, conflict, 5xx, network, deadline): answer `fail` so Alipay retries. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
   readonly transient = true;
@@ -44,16 +58,15 @@ export class StoreUnavailableError extends Error {
 }
 
 export interface PaymentStore {
-  /** Conditional put: never overwrites an existing order. */
-  createOrder(order: Order): Promise<CreateOrderResult>;
-  getOrder(outTradeNo: string): Promise<Order | undefined>;
-  /** The order and the notification record for `notifyId`, in one round trip, strongly consistent. */
-  readForEvent(outTradeNo: string, notifyId: string | undefined): Promise<{ order?: Order; notification?: NotificationRecord }>;
+  /** Conditional put: never overwrites an existing order. A new order awaits payment. */
+  createOrder(order: Order, opts?: CallOptions): Promise<CreateOrderResult>;
+  getOrder(outTradeNo: string, opts?: CallOptions): Promise<Order | undefined>;
   /**
-   * One transaction: put the notification record if its notify_id is new, and apply the change and/or
-   * anomalies to the order if its version is still the one read.
+   * The order (when `outTradeNo` is given) and the record of `eventId`, in one round trip, strongly consistent.
    */
-  commitEvent(input: CommitInput): Promise<CommitResult>;
-  /** Keeps a notification that was refused (bad signature, ATN false) without claiming its notify_id. */
-  recordRejected(record: NotificationRecord): Promise<void>;
+  readForEvent(outTradeNo: string | undefined, eventId: string, opts?: CallOptions): Promise<{ order?: Order; record?: EventRecord }>;
+  /** One transaction: the record if its event id is new, and the next order if the stored one still has `expectedVersion`. */
+  commitEvent(input: CommitInput, opts?: CallOptions): Promise<CommitResult>;
+  /** Keeps a signed message Alipay disowned (notify_verify false/invalid) without claiming its event id. */
+  recordRejected(record: EventRecord, opts?: CallOptions): Promise<void>;
 }

@@ -1,5 +1,8 @@
-// A verified notification's fields as a domain TradeEvent.
+// What a verified message says about a trade, as a domain TradeEvent, and the id that makes it unique.
 import { type Fen, parseYuan } from '../alipay/amount.ts';
+import { isNotifyId, isTradeNo, NOTIFY_ID_RULE, TRADE_NO_RULE } from '../alipay/identifiers.ts';
+import { isOutTradeNo, OUT_TRADE_NO_RULE } from '../alipay/services.ts';
+import type { VerifiedMessage } from '../alipay/receive.ts';
 import type { EventSource, TradeEvent } from '../orders/order.ts';
 
 function amount(value: string | undefined, allowNegative = false): Fen | undefined {
@@ -14,23 +17,50 @@ function amount(value: string | undefined, allowNegative = false): Fen | undefin
 const opt = <K extends string>(key: K, value: string | undefined): { [P in K]?: string } =>
   (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: string };
 
-export function tradeEventFromFields(fields: Readonly<Record<string, string>>, source: EventSource, receivedAt: string): TradeEvent {
-  const totalFen = amount(fields.total_fee);
-  const discountFen = amount(fields.discount, true);
+/** The event id of a query answer, which has no notify_id: one per trade and status it reports. */
+export const queryEventId = (tradeNo: string, tradeStatus: string, refundStatus?: string): string =>
+  `query#${tradeNo}#${tradeStatus}${refundStatus ? `#${refundStatus}` : ''}`;
+
+export type MessageEvent =
+  | { ok: true; event: TradeEvent; notifyId: string }
+  /** Signed, but its identifiers cannot name a trade or an event of ours: recorded as an anomaly, never applied. */
+  | { ok: false; problem: string };
+
+/**
+ * A verified notify or return as a TradeEvent keyed by its notify_id. Identifiers are checked before anything is
+ * looked up or stored under them: a 3,000-character notify_id is no key (DynamoDB refuses keys over 2,048 bytes).
+ */
+export function eventFromMessage(message: VerifiedMessage, source: Extract<EventSource, 'notify' | 'return'>, receivedAt: string): MessageEvent {
+  const f = message.fields;
+  const notifyId = f.notify_id ?? '';
+  if (notifyId === '') return { ok: false, problem: 'the message has no notify_id, so Alipay cannot confirm it' };
+  if (!isNotifyId(notifyId)) return { ok: false, problem: `notify_id is not ${NOTIFY_ID_RULE} (${notifyId.length} characters)` };
+  const outTradeNo = f.out_trade_no ?? '';
+  if (!isOutTradeNo(outTradeNo)) return { ok: false, problem: `out_trade_no is not one of ours (${OUT_TRADE_NO_RULE}; got ${(f.out_trade_no ?? '').length} characters)` };
+  if (f.trade_no !== undefined && f.trade_no !== '' && !isTradeNo(f.trade_no)) {
+    return { ok: false, problem: `trade_no is not ${TRADE_NO_RULE} (${f.trade_no.length} characters)` };
+  }
+  const totalFen = amount(f.total_fee);
+  const discountFen = amount(f.discount, true);
   return {
-    source,
-    receivedAt,
-    outTradeNo: fields.out_trade_no ?? '',
-    tradeStatus: fields.trade_status ?? '',
-    useCoupon: fields.use_coupon === 'Y' || fields.use_coupon === 'T',
-    ...opt('notifyId', fields.notify_id),
-    ...opt('tradeNo', fields.trade_no),
-    ...opt('refundStatus', fields.refund_status),
-    ...opt('gmtRefund', fields.gmt_refund),
-    ...opt('sellerId', fields.seller_id),
-    ...opt('sellerEmail', fields.seller_email),
-    ...opt('partner', fields.partner),
-    ...(totalFen === undefined ? {} : { totalFen }),
-    ...(discountFen === undefined ? {} : { discountFen }),
+    ok: true,
+    notifyId,
+    event: {
+      eventId: notifyId,
+      source,
+      receivedAt,
+      outTradeNo,
+      tradeStatus: f.trade_status ?? '',
+      useCoupon: f.use_coupon === 'Y' || f.use_coupon === 'T',
+      ...opt('tradeNo', f.trade_no),
+      ...opt('refundStatus', f.refund_status),
+      ...opt('gmtRefund', f.gmt_refund),
+      ...opt('sellerId', f.seller_id),
+      ...opt('sellerEmail', f.seller_email),
+      ...opt('partner', f.partner),
+      ...(totalFen === undefined ? {} : { totalFen }),
+      ...(discountFen === undefined ? {} : { discountFen }),
+      fields: f,
+    },
   };
 }

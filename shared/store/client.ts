@@ -4,7 +4,8 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 export function createDynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
   const config: DynamoDBClientConfig = {
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    // Without throwOnRequestTimeout, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   };
   const endpoint = env.DYNAMODB_ENDPOINT?.trim();
   if (endpoint) {

@@ -12,28 +12,25 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { applyChange, type OrderChange } from '../orders/decide.ts';
-import { ANOMALY_LIMIT, HISTORY_LIMIT, type Anomaly, type Order } from '../orders/order.ts';
+import type { Order } from '../orders/order.ts';
 import {
   StoreUnavailableError,
+  type CallOptions,
   type CommitInput,
   type CommitResult,
   type CreateOrderResult,
-  type NotificationRecord,
+  type EventRecord,
   type PaymentStore,
 } from '../payments/store-port.ts';
-import { isAwaitingPayment } from '../orders/trade-status.ts';
 import { cancellationCodes, errorName, storeError } from './errors.ts';
-import { notificationFromItem, notificationToItem, orderFromItem, orderToItem, type Item } from './items.ts';
-import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE, NOTIFICATION_KEY, ORDER_KEY, type TableNames } from './tables.ts';
+import { orderFromItem, orderToItem, recordFromItem, recordToItem, type Item } from './items.ts';
+import { EVENT_KEY, ORDER_KEY, type TableNames } from './tables.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** BatchGet retries of UnprocessedKeys (each one more round trip); they are rare for two small items. */
 const UNPROCESSED_RETRIES = 3;
 const UNPROCESSED_BACKOFF_MS = 25;
-/** A forged notify_id may be long; the key of a rejected record keeps only this much of it (the item keeps all). */
-const REJECTED_KEY_ID_CHARS = 256;
 
 export class DynamoDbPaymentStore implements PaymentStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -51,52 +48,49 @@ export class DynamoDbPaymentStore implements PaymentStore {
     }
   }
 
-  async createOrder(order: Order): Promise<CreateOrderResult> {
+  async createOrder(order: Order, opts: CallOptions = {}): Promise<CreateOrderResult> {
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tables.orders,
-        Item: orderToItem(order),
+        Item: orderToItem({ order, awaitingPayment: true }),
         ConditionExpression: 'attribute_not_exists(#key)',
         ExpressionAttributeNames: { '#key': ORDER_KEY },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }));
+      }), sendOptions(opts));
       return { created: true };
     } catch (err) {
       if (errorName(err) !== 'ConditionalCheckFailedException') throw storeError(err, 'PutItem (order)');
       // The error carries the existing item in AttributeValue form (lib-dynamodb does not translate errors).
       const old = (err as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const existing = old ? orderFromItem(unmarshall(old)) : await this.getOrder(order.outTradeNo);
+      const existing = old ? orderFromItem(unmarshall(old)) : await this.getOrder(order.outTradeNo, opts);
       if (!existing) throw new Error(`order ${order.outTradeNo} exists but could not be read back`);
       return { created: false, existing };
     }
   }
 
-  async getOrder(outTradeNo: string): Promise<Order | undefined> {
+  async getOrder(outTradeNo: string, opts: CallOptions = {}): Promise<Order | undefined> {
     try {
       const out = await this.doc.send(new GetCommand({
         TableName: this.tables.orders,
         Key: { [ORDER_KEY]: outTradeNo },
         ConsistentRead: true,
-      }));
+      }), sendOptions(opts));
       return out.Item ? orderFromItem(out.Item) : undefined;
     } catch (err) {
       throw storeError(err, 'GetItem (order)');
     }
   }
 
-  async readForEvent(outTradeNo: string, notifyId: string | undefined): Promise<{ order?: Order; notification?: NotificationRecord }> {
+  async readForEvent(outTradeNo: string | undefined, eventId: string, opts: CallOptions = {}): Promise<{ order?: Order; record?: EventRecord }> {
     let request: BatchGetCommandInput['RequestItems'] = {
-      // An empty out_trade_no (e.g. a batch refund notify) names no order; DynamoDB refuses empty keys.
-      ...(outTradeNo === '' ? {} : { [this.tables.orders]: { Keys: [{ [ORDER_KEY]: outTradeNo }], ConsistentRead: true } }),
-      ...(notifyId === undefined
-        ? {}
-        : { [this.tables.notifications]: { Keys: [{ [NOTIFICATION_KEY]: notifyId }], ConsistentRead: true } }),
+      ...(outTradeNo === undefined ? {} : { [this.tables.orders]: { Keys: [{ [ORDER_KEY]: outTradeNo }], ConsistentRead: true } }),
+      [this.tables.notifications]: { Keys: [{ [EVENT_KEY]: eventId }], ConsistentRead: true },
     };
     const found: Record<string, Item[]> = {};
     for (let attempt = 0; ; attempt++) {
       let out: BatchGetCommandOutput;
       try {
-        out = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+        out = await this.doc.send(new BatchGetCommand({ RequestItems: request }), sendOptions(opts));
       } catch (err) {
         throw storeError(err, 'BatchGetItem');
       }
@@ -110,93 +104,66 @@ export class DynamoDbPaymentStore implements PaymentStore {
       await sleep(UNPROCESSED_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random()));
     }
     const orderItem = found[this.tables.orders]?.[0];
-    const notificationItem = found[this.tables.notifications]?.[0];
+    const recordItem = found[this.tables.notifications]?.[0];
     return {
       ...(orderItem ? { order: orderFromItem(orderItem) } : {}),
-      ...(notificationItem ? { notification: notificationFromItem(notificationItem) } : {}),
+      ...(recordItem ? { record: recordFromItem(recordItem) } : {}),
     };
   }
 
-  async commitEvent({ record, order, change, anomalies = [] }: CommitInput): Promise<CommitResult> {
-    if (!order && change) throw new Error('commitEvent: a change needs the order it was decided on');
+  async commitEvent({ record, expectedVersion, next }: CommitInput, opts: CallOptions = {}): Promise<CommitResult> {
     const items: TransactItem[] = [{
       Put: {
         TableName: this.tables.notifications,
-        Item: notificationToItem(record),
+        Item: recordToItem(record),
         ConditionExpression: 'attribute_not_exists(#key)',
-        ExpressionAttributeNames: { '#key': NOTIFICATION_KEY },
+        ExpressionAttributeNames: { '#key': EVENT_KEY },
       },
     }];
-    if (order && (change || anomalies.length > 0)) {
-      items.push({ Update: this.orderUpdate(order, change, anomalies, record.receivedAt) });
+    if (next) {
+      if (expectedVersion === undefined || next.order.version !== expectedVersion + 1) {
+        throw new Error(`commitEvent: the next order must be version expectedVersion + 1 (got ${next.order.version} after ${expectedVersion})`);
+      }
+      // The whole order as decided, written only over the version the decision was made on.
+      items.push({
+        Put: {
+          TableName: this.tables.orders,
+          Item: orderToItem(next),
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        },
+      });
     }
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }), sendOptions(opts));
       return 'committed';
     } catch (err) {
       const codes = cancellationCodes(err);
       if (!codes) throw storeError(err, 'TransactWriteItems');
-      // The notification first: if it is recorded, this event was handled, whatever happened to the order.
-      if (codes[0] === 'ConditionalCheckFailed') return 'notification_exists';
+      // The record first: if it is there, this event was handled, whatever happened to the order.
+      if (codes[0] === 'ConditionalCheckFailed') return 'event_exists';
       if (codes[1] === 'ConditionalCheckFailed') return 'order_changed';
       if (codes.includes('ValidationError')) throw err; // our request is wrong; retrying will not help
       throw new StoreUnavailableError(`DynamoDB TransactWriteItems was cancelled (${codes.join(', ')}); try again`, err);
     }
   }
 
-  async recordRejected(record: NotificationRecord): Promise<void> {
-    // Its own key, so a forged notification never occupies (or is blocked by) a real notify_id.
-    const key = `rejected#${record.notifyId.slice(0, REJECTED_KEY_ID_CHARS)}#${record.receivedAt}#${randomBytes(6).toString('hex')}`;
+  async recordRejected(record: EventRecord, opts: CallOptions = {}): Promise<void> {
+    // Its own key, so a disowned message never occupies (or is blocked by) the event id of the real one.
+    const key = `rejected#${record.eventId}#${record.receivedAt}#${randomBytes(6).toString('hex')}`;
     try {
       await this.doc.send(new PutCommand({
         TableName: this.tables.notifications,
-        Item: { ...notificationToItem(record), [NOTIFICATION_KEY]: key, claimedNotifyId: record.notifyId, rejected: true },
-      }));
+        Item: { ...recordToItem(record), [EVENT_KEY]: key, claimedEventId: record.eventId, rejected: true },
+      }), sendOptions(opts));
     } catch (err) {
-      throw storeError(err, 'PutItem (rejected notification)');
+      throw storeError(err, 'PutItem (rejected event)');
     }
-  }
-
-  /** The order update of a commit: guarded by the version read; writes whole lists computed from that read. */
-  private orderUpdate(order: Order, change: OrderChange | undefined, anomalies: Anomaly[], at: string) {
-    const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':read': order.version };
-    const set: string[] = [];
-    const assign = (attr: string, value: unknown) => {
-      names[`#${attr}`] = attr;
-      values[`:${attr}`] = value;
-      set.push(`#${attr} = :${attr}`);
-    };
-
-    const next = change ? applyChange(order, change, HISTORY_LIMIT) : { ...order, version: order.version + 1, updatedAt: at };
-    assign('version', next.version);
-    assign('updatedAt', next.updatedAt);
-    if (change) {
-      assign('history', next.history);
-      if (change.status !== undefined) assign('status', next.status);
-      if (change.tradeNo !== undefined) assign('tradeNo', next.tradeNo);
-      if (change.refund !== undefined) assign('refund', next.refund);
-      if (change.paidFen !== undefined) assign('paidFen', next.paidFen);
-    }
-    if (anomalies.length > 0) assign('anomalies', [...order.anomalies, ...anomalies].slice(-ANOMALY_LIMIT));
-
-    // Keep the sparse index in step with the status the order ends in.
-    const remove: string[] = [];
-    if (isAwaitingPayment(next.status)) assign(AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE);
-    else {
-      names[`#${AWAITING_PAYMENT_ATTR}`] = AWAITING_PAYMENT_ATTR;
-      remove.push(`#${AWAITING_PAYMENT_ATTR}`);
-    }
-
-    return {
-      TableName: this.tables.orders,
-      Key: { [ORDER_KEY]: order.outTradeNo },
-      ConditionExpression: '#version = :read',
-      UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    };
   }
 }
+
+/** The SDK abandons the call (retries included) when the request's deadline passes. */
+const sendOptions = (opts: CallOptions) => (opts.signal ? { abortSignal: opts.signal } : {});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -15,6 +15,7 @@ const TRANSIENT_NAMES = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+  'AbortError', // the request's deadline passed
 ]);
 
 const NETWORK_CODES = new Set([

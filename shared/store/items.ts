@@ -1,16 +1,13 @@
-// Orders and notification records <-> DynamoDB items (document-client form). Attributes are the domain field names.
+// Orders and event records <-> DynamoDB items (document-client form). Attributes are the domain field names.
 import type { Anomaly, HistoryEntry, Order } from '../orders/order.ts';
-import type { NotificationRecord } from '../payments/store-port.ts';
-import { isAwaitingPayment, type RefundMark } from '../orders/trade-status.ts';
-import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE } from './tables.ts';
+import type { RefundMark } from '../orders/trade-status.ts';
+import type { EventRecord, OrderWrite } from '../payments/store-port.ts';
+import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE, EVENT_KEY } from './tables.ts';
 
 export type Item = Record<string, unknown>;
 
-/** The sparse-index marker for an order in `status`: set while awaiting payment, absent otherwise. */
-export const awaitingPaymentMarker = (status: Order['status']): Item =>
-  isAwaitingPayment(status) ? { [AWAITING_PAYMENT_ATTR]: AWAITING_PAYMENT_VALUE } : {};
-
-export function orderToItem(order: Order): Item {
+/** The order's item; while it awaits payment it carries the sparse-index marker reconciliation reads. */
+export function orderToItem({ order, awaitingPayment }: OrderWrite): Item {
   // Field by field, so nothing the caller happened to attach ends up in the table.
   return {
     outTradeNo: order.outTradeNo,
@@ -33,7 +30,7 @@ export function orderToItem(order: Order): Item {
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
     gatewayParams: order.gatewayParams,
-    ...awaitingPaymentMarker(order.status),
+    ...(awaitingPayment ? { [AWAITING_PAYMENT_ATTR]: AWAITING_PAYMENT_VALUE } : {}),
   };
 }
 
@@ -63,8 +60,9 @@ export function orderFromItem(item: Item): Order {
   });
 }
 
-export function notificationToItem(record: NotificationRecord): Item {
+export function recordToItem(record: EventRecord): Item {
   return {
+    [EVENT_KEY]: record.eventId,
     notifyId: record.notifyId,
     source: record.source,
     outTradeNo: record.outTradeNo,
@@ -77,15 +75,16 @@ export function notificationToItem(record: NotificationRecord): Item {
   };
 }
 
-export function notificationFromItem(item: Item): NotificationRecord {
-  const r = reader(item, 'notification');
+export function recordFromItem(item: Item): EventRecord {
+  const r = reader(item, 'event record');
   return withoutUndefined({
-    notifyId: r.str('notifyId'),
-    source: r.str('source') as NotificationRecord['source'],
+    eventId: r.str(EVENT_KEY),
+    notifyId: r.optStr('notifyId'),
+    source: r.str('source') as EventRecord['source'],
     outTradeNo: r.optStr('outTradeNo'),
     tradeStatus: r.optStr('tradeStatus'),
     receivedAt: r.str('receivedAt'),
-    outcome: r.str('outcome') as NotificationRecord['outcome'],
+    outcome: r.str('outcome') as EventRecord['outcome'],
     detail: r.optStr('detail'),
     raw: r.bytes('raw'),
     expiresAt: r.num('expiresAt'),

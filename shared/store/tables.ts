@@ -11,7 +11,8 @@ import {
 
 /** Attribute names the indexes and TTL depend on. The rest of the item layout lives in dynamodb-payment-store.ts. */
 export const ORDER_KEY = 'outTradeNo';
-export const NOTIFICATION_KEY = 'notifyId';
+/** The Notifications table holds event records keyed by event id (a notify_id for notify and return). */
+export const EVENT_KEY = 'eventId';
 /** Sparse GSI: only orders still waiting for payment carry `awaitingPayment`, so reconciliation reads just those. */
 export const AWAITING_PAYMENT_INDEX = 'awaiting-payment';
 export const AWAITING_PAYMENT_ATTR = 'awaitingPayment';
@@ -52,8 +53,8 @@ export function notificationsTableDefinition(name: string): CreateTableCommandIn
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: NOTIFICATION_KEY, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: NOTIFICATION_KEY, KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: EVENT_KEY, AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: EVENT_KEY, KeyType: 'HASH' }],
   };
 }
 

@@ -106,6 +106,9 @@ describe('the packaged CloudFormation template', () => {
       assert.deepEqual(vars.ORDERS_TABLE, { Ref: 'OrdersTable' });
       assert.deepEqual(vars.ALIPAY_PARTNER, { Ref: 'AlipayPartner' });
       assert.deepEqual(vars.PUBLIC_BASE_URL, { 'Fn::GetAtt': ['HttpApi', 'ApiEndpoint'] });
+      // The handler's own deadline answers `fail` before Lambda kills it, with room for the cold start and the reply.
+      assert.ok(Number(vars.HANDLER_DEADLINE_MS) + 3000 <= p.Timeout * 1000, `${fn.slsName}: deadline ${vars.HANDLER_DEADLINE_MS} ms, timeout ${p.Timeout} s`);
+      assert.ok(Number(vars.NOTIFY_VERIFY_TIMEOUT_MS) < Number(vars.HANDLER_DEADLINE_MS));
     }
     assert.equal(t.Resources.IamRoleLambdaExecution, undefined, 'no shared role');
     // The partner id is a stack parameter CloudFormation checks at deploy time.

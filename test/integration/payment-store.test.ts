@@ -5,9 +5,9 @@ import { after, describe, test } from 'node:test';
 import { DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fen } from '../../shared/alipay/amount.ts';
-import { applyChange, decide, type OrderChange } from '../../shared/orders/decide.ts';
+import { decide } from '../../shared/orders/decide.ts';
 import { ANOMALY_LIMIT, HISTORY_LIMIT, type Anomaly, type Order, type TradeEvent } from '../../shared/orders/order.ts';
-import type { NotificationRecord } from '../../shared/payments/store-port.ts';
+import type { EventRecord, OrderWrite } from '../../shared/payments/store-port.ts';
 import { DynamoDbPaymentStore } from '../../shared/store/dynamodb-payment-store.ts';
 import { AWAITING_PAYMENT_INDEX, ensureTables, type TableNames } from '../../shared/store/tables.ts';
 import { testDynamoClient, uniqueTableName } from '../support/dynamodb.ts';
@@ -52,33 +52,40 @@ function anOrder(overrides: Partial<Order> = {}): Order {
   };
 }
 
-function aRecord(notifyId: string, overrides: Partial<NotificationRecord> = {}): NotificationRecord {
+function aRecord(eventId: string, overrides: Partial<EventRecord> = {}): EventRecord {
   return {
-    notifyId,
+    eventId,
+    notifyId: eventId,
     source: 'notify',
     receivedAt: '2024-05-01T08:05:00.000Z',
     outcome: 'applied',
-    raw: Buffer.from(`notify_id=${notifyId}&trade_status=TRADE_SUCCESS`),
+    raw: Buffer.from(`notify_id=${eventId}&trade_status=TRADE_SUCCESS`),
     expiresAt: 1_800_000_000,
     ...overrides,
   };
 }
 
-function paidEvent(order: Order, notifyId: string): TradeEvent {
+function paidEvent(order: Order, eventId: string): TradeEvent {
   return {
-    source: 'notify', notifyId, receivedAt: '2024-05-01T08:05:00.000Z', outTradeNo: order.outTradeNo,
+    source: 'notify', eventId, receivedAt: '2024-05-01T08:05:00.000Z', outTradeNo: order.outTradeNo,
     tradeNo: '2024050122001400000000000001', tradeStatus: 'TRADE_SUCCESS', totalFen: fen(1000), useCoupon: false,
   };
 }
 
-/** The change the domain decides for "Alipay says this order is paid". */
-function paidChange(order: Order, notifyId: string): OrderChange {
-  const decision = decide(order, paidEvent(order, notifyId), { partner: PARTNER });
-  assert.equal(decision.outcome, 'apply');
-  return decision.change;
+/** The next order the domain decides for "Alipay says this order is paid". */
+function paid(order: Order, eventId: string): OrderWrite {
+  const decision = decide(order, paidEvent(order, eventId), { partner: PARTNER });
+  assert.ok(decision.outcome === 'applied');
+  return { order: decision.next, awaitingPayment: false };
 }
 
-const anomaly = (i: number): Anomaly => ({ at: `2024-05-01T09:${String(i).padStart(2, '0')}:00.000Z`, code: 'amount_mismatch', detail: `total_fee ${i}.00`, notifyId: `n-${i}` });
+/** The order with anomalies recorded on it, as the domain would write it. */
+function withAnomalies(order: Order, anomalies: Anomaly[]): OrderWrite {
+  const next = { ...order, version: order.version + 1, anomalies: [...order.anomalies, ...anomalies].slice(-ANOMALY_LIMIT) };
+  return { order: next, awaitingPayment: true };
+}
+
+const anomaly = (i: number): Anomaly => ({ at: `2024-05-01T09:${String(i).padStart(2, '0')}:00.000Z`, code: 'amount_mismatch', detail: `total_fee ${i}.00`, eventId: `n-${i}` });
 
 async function awaitingPayment(tables: TableNames): Promise<string[]> {
   const out = await doc.send(new QueryCommand({
@@ -138,8 +145,8 @@ describe('DynamoDbPaymentStore', () => {
       refund: { status: 'WAIT_SELLER_AGREE', at: '2024-05-03 10:00:00' },
       version: 7,
       history: [
-        { at: '2024-05-01T08:01:00.000Z', source: 'notify', notifyId: 'n-1', status: 'WAIT_BUYER_PAY' },
-        { at: '2024-05-01T08:02:00.000Z', source: 'return', status: 'WAIT_BUYER_PAY', refundStatus: 'WAIT_SELLER_AGREE' },
+        { at: '2024-05-01T08:01:00.000Z', source: 'notify', eventId: 'n-1', status: 'WAIT_BUYER_PAY' },
+        { at: '2024-05-01T08:02:00.000Z', source: 'return', eventId: 'n-2', status: 'WAIT_BUYER_PAY', refundStatus: 'WAIT_SELLER_AGREE' },
       ],
       anomalies: [anomaly(1), { at: '2024-05-01T08:03:00.000Z', code: 'seller_mismatch', detail: 'seller_id 1 differs' }],
       gatewayParams: {},
@@ -149,21 +156,21 @@ describe('DynamoDbPaymentStore', () => {
     assert.equal(await store.getOrder('no-such-order'), undefined);
   });
 
-  test('readForEvent returns the order and the notification record together, and nothing for what is absent', async () => {
+  test('readForEvent returns the order and the event record together, and nothing for what is absent', async () => {
     const { store } = await freshStore();
     const order = anOrder();
     await store.createOrder(order);
     const record = aRecord('n-read', { outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', detail: 'first' });
     assert.equal(await store.commitEvent({ record }), 'committed');
 
-    assert.deepEqual(await store.readForEvent(order.outTradeNo, 'n-read'), { order, notification: record });
+    assert.deepEqual(await store.readForEvent(order.outTradeNo, 'n-read'), { order, record });
     assert.deepEqual(await store.readForEvent(order.outTradeNo, 'n-other'), { order });
-    assert.deepEqual(await store.readForEvent(order.outTradeNo, undefined), { order });
-    assert.deepEqual(await store.readForEvent('no-such-order', 'n-read'), { notification: record });
-    assert.deepEqual(await store.readForEvent('no-such-order', undefined), {});
+    assert.deepEqual(await store.readForEvent(undefined, 'n-read'), { record });
+    assert.deepEqual(await store.readForEvent('no-such-order', 'n-read'), { record });
+    assert.deepEqual(await store.readForEvent('no-such-order', 'n-other'), {});
   });
 
-  test('commitEvent applies the change, bumps the version and takes a paid order out of the awaiting-payment index', async () => {
+  test('commitEvent writes the next order over the version read and takes a paid order out of the awaiting-payment index', async () => {
     const { store, tables } = await freshStore();
     const order = anOrder();
     const other = anOrder();
@@ -171,11 +178,11 @@ describe('DynamoDbPaymentStore', () => {
     await store.createOrder(other);
     assert.deepEqual(await awaitingPayment(tables), [order.outTradeNo, other.outTradeNo].sort());
 
-    const change = paidChange(order, 'n-paid');
-    assert.equal(await store.commitEvent({ record: aRecord('n-paid'), order, change }), 'committed');
+    const next = paid(order, 'n-paid');
+    assert.equal(await store.commitEvent({ record: aRecord('n-paid'), expectedVersion: order.version, next }), 'committed');
 
     const stored = await store.getOrder(order.outTradeNo);
-    assert.deepEqual(stored, applyChange(order, change, HISTORY_LIMIT));
+    assert.deepEqual(stored, next.order);
     assert.equal(stored?.status, 'TRADE_SUCCESS');
     assert.equal(stored?.version, 1);
     assert.equal(stored?.paidFen, 1000);
@@ -190,8 +197,9 @@ describe('DynamoDbPaymentStore', () => {
     await store.createOrder(order);
     const event: TradeEvent = { ...paidEvent(order, 'n-wait'), tradeStatus: 'WAIT_BUYER_PAY', totalFen: fen(1000) };
     const decision = decide(order, event, { partner: PARTNER });
-    assert.equal(decision.outcome, 'apply');
-    assert.equal(await store.commitEvent({ record: aRecord('n-wait'), order, change: decision.change }), 'committed');
+    assert.ok(decision.outcome === 'applied');
+    const next = { order: decision.next, awaitingPayment: true };
+    assert.equal(await store.commitEvent({ record: aRecord('n-wait'), expectedVersion: order.version, next }), 'committed');
     assert.equal((await store.getOrder(order.outTradeNo))?.status, 'WAIT_BUYER_PAY');
     assert.deepEqual(await awaitingPayment(tables), [order.outTradeNo]);
   });
@@ -200,40 +208,40 @@ describe('DynamoDbPaymentStore', () => {
     const { store } = await freshStore();
     const order = anOrder();
     await store.createOrder(order);
-    assert.equal(await store.commitEvent({ record: aRecord('n-first'), order, change: paidChange(order, 'n-first') }), 'committed');
+    assert.equal(await store.commitEvent({ record: aRecord('n-first'), expectedVersion: order.version, next: paid(order, 'n-first') }), 'committed');
     const after1 = await store.getOrder(order.outTradeNo);
 
     // Decided on the old read (version 0) while the order is at version 1.
-    const result = await store.commitEvent({ record: aRecord('n-second'), order, anomalies: [anomaly(1)] });
+    const result = await store.commitEvent({ record: aRecord('n-second'), expectedVersion: order.version, next: withAnomalies(order, [anomaly(1)]) });
     assert.equal(result, 'order_changed');
     assert.deepEqual(await store.getOrder(order.outTradeNo), after1);
     assert.deepEqual(await store.readForEvent(order.outTradeNo, 'n-second'), { order: after1 });
   });
 
-  test('the same notify_id twice gives notification_exists', async () => {
+  test('the same event id twice gives event_exists', async () => {
     const { store } = await freshStore();
     const order = anOrder();
     await store.createOrder(order);
-    assert.equal(await store.commitEvent({ record: aRecord('n-dup'), order, change: paidChange(order, 'n-dup') }), 'committed');
+    assert.equal(await store.commitEvent({ record: aRecord('n-dup'), expectedVersion: order.version, next: paid(order, 'n-dup') }), 'committed');
     const current = (await store.getOrder(order.outTradeNo))!;
-    // Even with a fresh version, the recorded notify_id wins.
-    assert.equal(await store.commitEvent({ record: aRecord('n-dup'), order: current, anomalies: [anomaly(2)] }), 'notification_exists');
+    // Even with a fresh version, the recorded event id wins.
+    assert.equal(await store.commitEvent({ record: aRecord('n-dup'), expectedVersion: current.version, next: withAnomalies(current, [anomaly(2)]) }), 'event_exists');
     assert.deepEqual(await store.getOrder(order.outTradeNo), current);
-    // And with a stale version as well (both conditions fail): still notification_exists.
-    assert.equal(await store.commitEvent({ record: aRecord('n-dup'), order, change: paidChange(order, 'n-dup') }), 'notification_exists');
+    // And with a stale version as well (both conditions fail): still event_exists.
+    assert.equal(await store.commitEvent({ record: aRecord('n-dup'), expectedVersion: order.version, next: paid(order, 'n-dup') }), 'event_exists');
   });
 
   test('20 concurrent deliveries of one notification commit exactly once', async () => {
     const { store } = await freshStore();
     const order = anOrder();
     await store.createOrder(order);
-    const change = paidChange(order, 'n-race');
+    const next = paid(order, 'n-race');
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => store.commitEvent({ record: aRecord('n-race'), order, change })),
+      Array.from({ length: 20 }, () => store.commitEvent({ record: aRecord('n-race'), expectedVersion: order.version, next })),
     );
     assert.equal(results.filter((r) => r === 'committed').length, 1, `results: ${results.join(', ')}`);
-    for (const r of results) assert.ok(['committed', 'notification_exists', 'order_changed'].includes(r), r);
-    assert.deepEqual(await store.getOrder(order.outTradeNo), applyChange(order, change, HISTORY_LIMIT));
+    for (const r of results) assert.ok(['committed', 'event_exists', 'order_changed'].includes(r), r);
+    assert.deepEqual(await store.getOrder(order.outTradeNo), next.order);
   });
 
   test('20 concurrent different notifications on one read version: one wins, the rest must read again', async () => {
@@ -241,7 +249,7 @@ describe('DynamoDbPaymentStore', () => {
     const order = anOrder();
     await store.createOrder(order);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => store.commitEvent({ record: aRecord(`n-${i}`), order, anomalies: [anomaly(i)] })),
+      Array.from({ length: 20 }, (_, i) => store.commitEvent({ record: aRecord(`n-${i}`), expectedVersion: order.version, next: withAnomalies(order, [anomaly(i)]) })),
     );
     assert.equal(results.filter((r) => r === 'committed').length, 1, `results: ${results.join(', ')}`);
     assert.equal(results.filter((r) => r === 'order_changed').length, 19);
@@ -250,7 +258,7 @@ describe('DynamoDbPaymentStore', () => {
     assert.equal(stored?.anomalies.length, 1);
   });
 
-  test('anomalies are appended and only the last ANOMALY_LIMIT are kept; history likewise', async () => {
+  test('the order is written as given: anomalies appended, lists kept as the domain bounded them', async () => {
     const { store } = await freshStore();
     let order = anOrder({ status: 'WAIT_BUYER_PAY' });
     await store.createOrder(order);
@@ -258,37 +266,37 @@ describe('DynamoDbPaymentStore', () => {
     for (let i = 0; i < ANOMALY_LIMIT + 5; i += 2) {
       const batch = [anomaly(i), anomaly(i + 1)];
       all.push(...batch);
-      assert.equal(await store.commitEvent({ record: aRecord(`n-a${i}`), order, anomalies: batch }), 'committed');
+      assert.equal(await store.commitEvent({ record: aRecord(`n-a${i}`), expectedVersion: order.version, next: withAnomalies(order, batch) }), 'committed');
       order = (await store.getOrder(order.outTradeNo))!;
     }
     assert.deepEqual(order.anomalies, all.slice(-ANOMALY_LIMIT));
     assert.equal(order.status, 'WAIT_BUYER_PAY'); // anomalies never move the order
 
-    for (let i = 0; i < HISTORY_LIMIT + 3; i++) {
-      const change: OrderChange = { history: { at: `2024-05-02T00:00:${String(i).padStart(2, '0')}.000Z`, source: 'query', status: 'WAIT_BUYER_PAY' } };
-      assert.equal(await store.commitEvent({ record: aRecord(`n-h${i}`), order, change }), 'committed');
-      order = (await store.getOrder(order.outTradeNo))!;
-    }
-    assert.equal(order.history.length, HISTORY_LIMIT);
-    assert.equal(order.history.at(-1)?.at, `2024-05-02T00:00:${HISTORY_LIMIT + 2}.000Z`);
+    // The store writes the lists it is given; keeping only the last entries is the domain's (decide's) job.
+    const history = Array.from({ length: HISTORY_LIMIT }, (_, i) => ({
+      at: `2024-05-02T00:00:${String(i).padStart(2, '0')}.000Z`, source: 'query' as const, eventId: `q-${i}`, status: 'WAIT_BUYER_PAY' as const,
+    }));
+    const next = { order: { ...order, version: order.version + 1, history }, awaitingPayment: true };
+    assert.equal(await store.commitEvent({ record: aRecord('n-h'), expectedVersion: order.version, next }), 'committed');
+    assert.deepEqual((await store.getOrder(order.outTradeNo))!.history, history);
   });
 
   test('a notification for an unknown order is just recorded', async () => {
     const { store } = await freshStore();
     const record = aRecord('n-unknown', { outTradeNo: 'no-such-order', outcome: 'anomaly', detail: 'unknown_order' });
-    assert.equal(await store.commitEvent({ record, anomalies: [anomaly(1)] }), 'committed');
-    assert.deepEqual(await store.readForEvent('no-such-order', 'n-unknown'), { notification: record });
-    assert.equal(await store.commitEvent({ record }), 'notification_exists');
+    assert.equal(await store.commitEvent({ record }), 'committed');
+    assert.deepEqual(await store.readForEvent('no-such-order', 'n-unknown'), { record });
+    assert.equal(await store.commitEvent({ record }), 'event_exists');
   });
 
-  test('a rejected notification does not claim its notify_id', async () => {
+  test('a rejected event does not claim its event id', async () => {
     const { store } = await freshStore();
     const order = anOrder();
     await store.createOrder(order);
     await store.recordRejected(aRecord('n-claimed', { outcome: 'rejected:bad_sign' }));
     await store.recordRejected(aRecord('n-claimed', { outcome: 'rejected:atn_false' }));
     assert.deepEqual(await store.readForEvent(order.outTradeNo, 'n-claimed'), { order });
-    assert.equal(await store.commitEvent({ record: aRecord('n-claimed'), order, change: paidChange(order, 'n-claimed') }), 'committed');
+    assert.equal(await store.commitEvent({ record: aRecord('n-claimed'), expectedVersion: order.version, next: paid(order, 'n-claimed') }), 'committed');
   });
 
   test('raw bytes come back byte for byte (GBK, NUL, 0xFF)', async () => {
@@ -299,9 +307,9 @@ describe('DynamoDbPaymentStore', () => {
     ]);
     const record = aRecord('n-bytes', { raw });
     assert.equal(await store.commitEvent({ record }), 'committed');
-    const { notification } = await store.readForEvent('no-such-order', 'n-bytes');
-    assert.ok(notification && Buffer.isBuffer(notification.raw));
-    assert.ok(notification.raw.equals(raw), notification.raw.toString('hex'));
-    assert.deepEqual(notification, record);
+    const { record: stored } = await store.readForEvent(undefined, 'n-bytes');
+    assert.ok(stored && Buffer.isBuffer(stored.raw));
+    assert.ok(stored.raw.equals(raw), stored.raw.toString('hex'));
+    assert.deepEqual(stored, record);
   });
 });

@@ -17,7 +17,7 @@ export const PUBLIC_BASE_URL = 'https://shop.example.com';
 const OWNED = [
   'ALIPAY_PARTNER', 'ALIPAY_KEY', 'ALIPAY_KEY_PARAMETER', 'ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'ALIPAY_GATEWAY_URL',
   'PUBLIC_BASE_URL', 'RETURN_RESULT_URL', 'STOREFRONT_TOKEN', 'STOREFRONT_TOKEN_PARAMETER', 'ORDERS_TABLE',
-  'NOTIFICATIONS_TABLE', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS',
+  'NOTIFICATIONS_TABLE', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS',
 ] as const;
 
 /** A stored notification item as the tests inspect it (rejected ones carry `claimedNotifyId`). */
@@ -51,7 +51,6 @@ export async function setUpApp(extraEnv: Record<string, string | undefined> = {}
     STOREFRONT_TOKEN,
     PUBLIC_BASE_URL,
     ALIPAY_GATEWAY_URL: gateway.url,
-    NOTIFY_VERIFY_TIMEOUT_MS: '300',
     ORDERS_TABLE: tables.orders,
     NOTIFICATIONS_TABLE: tables.notifications,
   };

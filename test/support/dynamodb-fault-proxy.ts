@@ -4,9 +4,9 @@ import { LoopbackFake } from './loopback-fake.ts';
 
 /**
  * How a failing operation fails: a 500 InternalServerError answer, the connection dropped before DynamoDB sees the
- * request, or the request carried out and its answer lost.
+ * request, the request carried out and its answer lost, or the connection accepted and never answered.
  */
-export type Fault = 'internal_error' | 'connection_reset' | 'answer_lost';
+export type Fault = 'internal_error' | 'connection_reset' | 'answer_lost' | 'hang';
 
 export class DynamoDbFaultProxy extends LoopbackFake {
   private readonly faults = new Map<string, Fault>();
@@ -37,6 +37,7 @@ export class DynamoDbFaultProxy extends LoopbackFake {
       const operation = String(req.headers['x-amz-target'] ?? '').replace(/^DynamoDB_\d+\./, '');
       this.operations.push(operation);
       const fault = this.faults.get(operation);
+      if (fault === 'hang') return; // the socket stays open until the client gives up or stop() drops it
       if (fault === 'connection_reset') {
         req.socket.destroy();
         return;

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { applyChange, decide, type Decision } from '../../shared/orders/decide.ts';
+import { decide, type Decision } from '../../shared/orders/decide.ts';
 import type { Order, TradeEvent } from '../../shared/orders/order.ts';
 import type { Fen } from '../../shared/alipay/amount.ts';
 import { classifyMove, laterRefund } from '../../shared/orders/trade-status.ts';
@@ -20,19 +20,19 @@ function order(over: Partial<Order> = {}): Order {
 
 function event(tradeStatus: string, over: Partial<TradeEvent> = {}): TradeEvent {
   return {
-    source: 'notify', notifyId: `n-${tradeStatus}`, receivedAt: '2026-11-24T01:00:00.000Z', outTradeNo: 'T-1',
+    source: 'notify', eventId: `n-${tradeStatus}`, receivedAt: '2026-11-24T01:00:00.000Z', outTradeNo: 'T-1',
     tradeNo: '2026112421001004380280045538', tradeStatus, totalFen: 1000 as Fen, useCoupon: false, sellerId: PARTNER, ...over,
   };
 }
 
-/** Runs events through decide/applyChange as the store would. */
+/** Runs events through decide, writing what it decides as the store would. */
 function run(start: Order, events: TradeEvent[]): { order: Order; decisions: Decision[] } {
   let current = start;
   const decisions: Decision[] = [];
   for (const e of events) {
     const d = decide(current, e, ctx);
     decisions.push(d);
-    if (d.outcome === 'apply') current = applyChange(current, d.change, 20);
+    if ((d.outcome === 'applied' || d.outcome === 'anomaly') && d.next) current = d.next;
   }
   return { order: current, decisions };
 }
@@ -40,15 +40,16 @@ function run(start: Order, events: TradeEvent[]): { order: Order; decisions: Dec
 describe('decide: a paid notification', () => {
   test('moves a new order to TRADE_SUCCESS and records the amount paid and the trade number', () => {
     const d = decide(order(), event('TRADE_SUCCESS'), ctx);
-    assert.equal(d.outcome, 'apply');
-    assert.ok(d.outcome === 'apply');
-    assert.equal(d.change.status, 'TRADE_SUCCESS');
-    assert.equal(d.change.paidFen, 1000);
-    assert.equal(d.change.tradeNo, '2026112421001004380280045538');
+    assert.ok(d.outcome === 'applied');
+    assert.equal(d.next.status, 'TRADE_SUCCESS');
+    assert.equal(d.next.paidFen, 1000);
+    assert.equal(d.next.tradeNo, '2026112421001004380280045538');
+    assert.equal(d.next.version, 2);
+    assert.deepEqual(d.next.history, [{ at: '2026-11-24T01:00:00.000Z', source: 'notify', eventId: 'n-TRADE_SUCCESS', status: 'TRADE_SUCCESS' }]);
   });
 
   test('the same status again is a duplicate and changes nothing', () => {
-    const { decisions } = run(order(), [event('TRADE_SUCCESS'), event('TRADE_SUCCESS', { notifyId: 'other' })]);
+    const { decisions } = run(order(), [event('TRADE_SUCCESS'), event('TRADE_SUCCESS', { eventId: 'other' })]);
     assert.equal(decisions[1]!.outcome, 'duplicate');
   });
 
@@ -70,8 +71,8 @@ describe('decide: a paid notification', () => {
   });
 
   test('a partial refund keeps TRADE_SUCCESS and tracks refund_status beside it', () => {
-    const { order: o, decisions } = run(order(), [event('TRADE_SUCCESS'), event('TRADE_SUCCESS', { notifyId: 'r', refundStatus: 'REFUND_SUCCESS' })]);
-    assert.equal(decisions[1]!.outcome, 'apply');
+    const { order: o, decisions } = run(order(), [event('TRADE_SUCCESS'), event('TRADE_SUCCESS', { eventId: 'r', refundStatus: 'REFUND_SUCCESS' })]);
+    assert.equal(decisions[1]!.outcome, 'applied');
     assert.equal(o.status, 'TRADE_SUCCESS');
     assert.equal(o.refund?.status, 'REFUND_SUCCESS');
   });
@@ -89,7 +90,7 @@ describe('decide: anomalies are recorded and never mark an order paid', () => {
   });
   test('a coupon: total_fee + |discount| equals the order amount', () => {
     const e = event('TRADE_SUCCESS', { totalFen: 800 as Fen, discountFen: -200 as Fen, useCoupon: true });
-    assert.equal(decide(order(), e, ctx).outcome, 'apply');
+    assert.equal(decide(order(), e, ctx).outcome, 'applied');
     assert.deepEqual(anomalyCodes(decide(order(), { ...e, useCoupon: false }, ctx)), ['amount_mismatch']);
   });
   test('another seller', () => {
@@ -111,12 +112,12 @@ describe('decide: anomalies are recorded and never mark an order paid', () => {
   test('a donation records what the donor paid instead of comparing', () => {
     const donation = order({ service: 'create_donate_trade_p', amountFen: undefined, acceptedAmountsFen: [] });
     const d = decide(donation, event('TRADE_FINISHED', { totalFen: 12345 as Fen }), ctx);
-    assert.ok(d.outcome === 'apply');
-    assert.equal(d.change.paidFen, 12345);
+    assert.ok(d.outcome === 'applied');
+    assert.equal(d.next.paidFen, 12345);
   });
   test('escrow with logistics alternatives accepts each chargeable total', () => {
     const escrow = order({ service: 'create_partner_trade_by_buyer', kind: 'escrow', acceptedAmountsFen: [1000 as Fen, 1500 as Fen] });
-    assert.equal(decide(escrow, event('WAIT_SELLER_SEND_GOODS', { totalFen: 1500 as Fen }), ctx).outcome, 'apply');
+    assert.equal(decide(escrow, event('WAIT_SELLER_SEND_GOODS', { totalFen: 1500 as Fen }), ctx).outcome, 'applied');
     assert.equal(decide(escrow, event('WAIT_SELLER_SEND_GOODS', { totalFen: 1200 as Fen }), ctx).outcome, 'anomaly');
   });
 });
@@ -132,8 +133,8 @@ describe('every delivery order of a lifecycle ends in the same state', () => {
       name: 'instant with partial refunds', start: order(),
       events: [
         event('TRADE_SUCCESS'),
-        event('TRADE_SUCCESS', { notifyId: 'r1', refundStatus: 'REFUND_SUCCESS', gmtRefund: '2026-11-25 10:00:00' }),
-        event('TRADE_SUCCESS', { notifyId: 'r2', refundStatus: 'REFUND_CLOSED', gmtRefund: '2026-11-26 10:00:00' }),
+        event('TRADE_SUCCESS', { eventId: 'r1', refundStatus: 'REFUND_SUCCESS', gmtRefund: '2026-11-25 10:00:00' }),
+        event('TRADE_SUCCESS', { eventId: 'r2', refundStatus: 'REFUND_CLOSED', gmtRefund: '2026-11-26 10:00:00' }),
         event('TRADE_FINISHED'),
       ],
       final: 'TRADE_FINISHED',

@@ -32,9 +32,12 @@ const order: Order = {
   createdAt: '2024-05-01T08:00:00.000Z', updatedAt: '2024-05-01T08:00:00.000Z', gatewayParams: { sign: 'f00d' },
 };
 const input: CommitInput = {
-  record: { notifyId: 'n-1', source: 'notify', receivedAt: '2024-05-01T08:05:00.000Z', outcome: 'anomaly', raw: Buffer.from('x'), expiresAt: 1 },
-  order,
-  anomalies: [{ at: '2024-05-01T08:05:00.000Z', code: 'amount_mismatch', detail: 'total_fee 9.99' }],
+  record: { eventId: 'n-1', notifyId: 'n-1', source: 'notify', receivedAt: '2024-05-01T08:05:00.000Z', outcome: 'anomaly', raw: Buffer.from('x'), expiresAt: 1 },
+  expectedVersion: 3,
+  next: {
+    order: { ...order, version: 4, anomalies: [{ at: '2024-05-01T08:05:00.000Z', code: 'amount_mismatch', detail: 'total_fee 9.99' }] },
+    awaitingPayment: true,
+  },
 };
 const meta = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'req-1', attempts: 1, totalRetryDelay: 0 });
 const cancelled = (...codes: string[]) => new TransactionCanceledException({
@@ -57,13 +60,13 @@ describe('commitEvent error mapping', () => {
     await assert.rejects(store.commitEvent(input), StoreUnavailableError);
   });
 
-  test('failed conditions are outcomes: the recorded notification wins over the changed order', async () => {
+  test('failed conditions are outcomes: the recorded event wins over the changed order', async () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
-    assert.equal(await store.commitEvent(input), 'notification_exists');
+    assert.equal(await store.commitEvent(input), 'event_exists');
     ddb.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));
     assert.equal(await store.commitEvent(input), 'order_changed');
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
-    assert.equal(await store.commitEvent(input), 'notification_exists');
+    assert.equal(await store.commitEvent(input), 'event_exists');
     ddb.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'ConditionalCheckFailed'));
     assert.equal(await store.commitEvent(input), 'order_changed');
   });
@@ -117,7 +120,7 @@ describe('the other calls', () => {
     const existing = { ...order, subject: 'the first one' };
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({
       message: 'The conditional request failed', $metadata: meta(400),
-      Item: marshall(orderToItem(existing), { removeUndefinedValues: true }),
+      Item: marshall(orderToItem({ order: existing, awaitingPayment: true }), { removeUndefinedValues: true }),
     }));
     assert.deepEqual(await store.createOrder(order), { created: false, existing });
     assert.equal(ddb.commandCalls(GetCommand).length, 0);
@@ -125,7 +128,7 @@ describe('the other calls', () => {
 
   test('createOrder reads the order when the failed condition does not carry it', async () => {
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: meta(400) }));
-    ddb.on(GetCommand).resolves({ Item: orderToItem(order) });
+    ddb.on(GetCommand).resolves({ Item: orderToItem({ order, awaitingPayment: true }) });
     assert.deepEqual(await store.createOrder(order), { created: false, existing: order });
     assert.equal(ddb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead, true);
   });
@@ -135,14 +138,26 @@ describe('the other calls', () => {
     await assert.rejects(store.getOrder('T-1'), StoreUnavailableError);
   });
 
-  test('commitEvent sends one transaction: the guarded notification put and the version-guarded order update', async () => {
+  test('commitEvent sends one transaction: the guarded event put and the next order, put over the version read', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     assert.equal(await store.commitEvent(input), 'committed');
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     assert.equal(items.length, 2);
     assert.equal(items[0]?.Put?.ConditionExpression, 'attribute_not_exists(#key)');
-    assert.equal(items[1]?.Update?.ConditionExpression, '#version = :read');
-    assert.equal(items[1]?.Update?.ExpressionAttributeValues?.[':read'], 3);
-    assert.equal(items[1]?.Update?.ExpressionAttributeValues?.[':version'], 4);
+    assert.equal(items[0]?.Put?.Item?.eventId, 'n-1');
+    assert.equal(items[1]?.Put?.ConditionExpression, '#version = :expected');
+    assert.equal(items[1]?.Put?.ExpressionAttributeValues?.[':expected'], 3);
+    assert.equal(items[1]?.Put?.Item?.version, 4);
+    assert.equal(items[1]?.Put?.Item?.awaitingPayment, 'Y');
+  });
+
+  test('commitEvent refuses a next order that is not the version after the one read', async () => {
+    await assert.rejects(store.commitEvent({ ...input, expectedVersion: 2 }), /expectedVersion \+ 1/);
+    assert.equal(ddb.commandCalls(TransactWriteCommand).length, 0);
+  });
+
+  test('a call abandoned at the deadline (AbortError) is transient', async () => {
+    ddb.on(TransactWriteCommand).rejects(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+    await assert.rejects(store.commitEvent(input), StoreUnavailableError);
   });
 });

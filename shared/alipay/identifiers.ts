@@ -1,0 +1,10 @@
+// What Alipay's identifiers can look like. A signed message carrying something else is not a trade we can key on.
+/** notify_id: about 34 characters; a return's may contain "/", "+", "%" and "=". Printable ASCII, no spaces. */
+const NOTIFY_ID = /^[\x21-\x7e]{1,256}$/;
+/** trade_no: Alipay's trade id, "最长64位" (at most 64); 16 or 28 digits in practice. */
+const TRADE_NO = /^[0-9A-Za-z_-]{1,64}$/;
+
+export const isNotifyId = (value: string): boolean => NOTIFY_ID.test(value);
+export const NOTIFY_ID_RULE = '1 to 256 printable ASCII characters without spaces';
+export const isTradeNo = (value: string): boolean => TRADE_NO.test(value);
+export const TRADE_NO_RULE = '1 to 64 letters, digits, "_" or "-"';

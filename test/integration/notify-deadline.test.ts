@@ -1,0 +1,81 @@
+// One deadline for the whole request: a DynamoDB or a notify_verify that accepts the connection and never answers
+// still gets Alipay a `fail` well before the Lambda timeout, with nothing half-written; the next delivery applies it once.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { notification } from '../support/alipay-messages.ts';
+import { postNotify } from '../support/api.ts';
+import { useTestApp } from '../support/app-env.ts';
+import { DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.ts';
+import { createOrder } from '../support/payments.ts';
+
+/** serverless.yml: the Lambda timeout. An answer after it is no answer: Lambda has killed the handler. */
+const LAMBDA_TIMEOUT_MS = 10_000;
+/** The handler's deadline in this file (6 s in serverless.yml); shorter only to keep the file quick. */
+const DEADLINE_MS = 3_000;
+// A test that hangs for good fails here rather than never.
+const GENEROUS = { timeout: 120_000 };
+
+const { app } = useTestApp({ HANDLER_DEADLINE_MS: String(DEADLINE_MS) });
+let proxy: DynamoDbFaultProxy;
+const realEndpoint = process.env.DYNAMODB_ENDPOINT!;
+
+before(async () => {
+  proxy = await new DynamoDbFaultProxy(realEndpoint).start();
+});
+after(async () => {
+  app.setEnv({ DYNAMODB_ENDPOINT: realEndpoint });
+  await proxy.stop();
+});
+
+/** The notify answer and how long it took: the deadline, not the hanging peer, must end the wait. */
+async function timedNotify(message: Parameters<typeof postNotify>[0]): Promise<{ body: string; ms: number }> {
+  const started = performance.now();
+  const res = await postNotify(message);
+  return { body: res.body, ms: performance.now() - started };
+}
+
+describe('DynamoDB accepts the connection and never answers', () => {
+  before(() => app.setEnv({ DYNAMODB_ENDPOINT: proxy.endpoint }));
+  for (const operation of ['TransactWriteItems', 'BatchGetItem'] as const) {
+    test(`${operation} hangs: notify answers fail before the Lambda timeout, nothing half-written; the next delivery applies it once`, GENEROUS, async () => {
+      proxy.heal();
+      const order = await createOrder();
+      const before = await app.getOrder(order.outTradeNo);
+      const message = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
+
+      proxy.fail(operation, 'hang');
+      const first = await timedNotify(message);
+      proxy.heal();
+      assert.equal(first.body, 'fail');
+      assert.ok(first.ms < LAMBDA_TIMEOUT_MS - 1_000, `answered after ${Math.round(first.ms)} ms`);
+      assert.deepEqual(await app.getOrder(order.outTradeNo), before);
+      assert.deepEqual(await app.notifications(message.notifyId), []);
+
+      assert.equal((await postNotify(message)).body, 'success');
+      const stored = await app.getOrder(order.outTradeNo);
+      assert.equal(stored!.status, 'TRADE_SUCCESS');
+      assert.equal(stored!.version, 2, 'applied once');
+      assert.deepEqual((await app.notifications(message.notifyId)).map((r) => r.outcome), ['applied']);
+    });
+  }
+});
+
+describe('notify_verify accepts the connection and never answers, with a timeout longer than the Lambda', () => {
+  before(() => app.setEnv({ DYNAMODB_ENDPOINT: proxy.endpoint, NOTIFY_VERIFY_TIMEOUT_MS: '600000' }));
+  after(() => app.setEnv({ NOTIFY_VERIFY_TIMEOUT_MS: undefined }));
+
+  test('the deadline ends the wait: fail before the Lambda timeout, nothing written; the retry applies it', GENEROUS, async () => {
+    proxy.heal();
+    const order = await createOrder();
+    const message = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
+    app.gateway.answer(message.notifyId, 'hang');
+    const first = await timedNotify(message);
+    assert.equal(first.body, 'fail');
+    assert.ok(first.ms < LAMBDA_TIMEOUT_MS - 1_000, `answered after ${Math.round(first.ms)} ms`);
+    assert.deepEqual(await app.notifications(message.notifyId), []);
+
+    app.gateway.answer(message.notifyId, 'true');
+    assert.equal((await postNotify(message)).body, 'success');
+    assert.equal((await app.getOrder(order.outTradeNo))!.status, 'TRADE_SUCCESS');
+  });
+});
