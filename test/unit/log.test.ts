@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { logger, registerSecret } from '../../shared/log.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { receiveSigned } from '../../shared/payments/receive.ts';
 import { notification, signMessage, tradeFields, TEST_KEY } from '../support/alipay-messages.ts';
 
@@ -246,6 +247,18 @@ describe('secrets', () => {
     const { log, last } = capture();
     log.info('x', { sign_type: 'MD5' });
     assert.equal(last().sign_type, 'MD5');
+  });
+
+  test('loading the configuration registers ALIPAY_KEY and STOREFRONT_TOKEN', async () => {
+    const key = 'cfgkeycfgkeycfgkeycfgkeycfgkey12';
+    const token = 'config-test-token-abcdefghijklmnop';
+    await loadConfig({
+      ALIPAY_PARTNER: '2088101568358171', ALIPAY_KEY: key, PUBLIC_BASE_URL: 'https://pay.example.com',
+      STOREFRONT_TOKEN: token, ORDERS_TABLE: 'orders', NOTIFICATIONS_TABLE: 'notifications',
+    });
+    const { log, lines } = capture();
+    log.error('oops', { detail: `${key} / ${token}` });
+    assert.equal(JSON.parse(lines[0]!).detail, '[redacted] / [redacted]');
   });
 
   test('a genuine notification logged by a careless caller shows neither the key nor the whole sign', () => {
