@@ -4,6 +4,7 @@ import { validateMd5Key, validatePartnerId, validateUrl } from './alipay/credent
 import { DEFAULT_GATEWAY_URL } from './alipay/request.ts';
 import { isAlipayError } from './alipay/errors.ts';
 import type { MerchantAccount } from './alipay/account.ts';
+import { registerSecret } from './log.ts';
 
 export interface AppConfig extends MerchantAccount {
   /** Where the return page sends the buyer (302) instead of rendering its own page, when set. */
@@ -111,6 +112,7 @@ export async function loadConfig(env: Env, readSecret?: SecretReader, needs: rea
   if (needs.includes('ALIPAY_KEY')) {
     const value = await secret(env, 'ALIPAY_KEY', readSecret, 'the 32-character MD5 key from your Alipay merchant account');
     config.key = check('ALIPAY_KEY', () => validateMd5Key(value, 'ALIPAY_KEY'));
+    registerSecret(config.key);
   } else {
     notLoaded(config, 'key', 'ALIPAY_KEY');
   }
@@ -118,6 +120,7 @@ export async function loadConfig(env: Env, readSecret?: SecretReader, needs: rea
     const token = await secret(env, 'STOREFRONT_TOKEN', readSecret, 'the bearer token your storefront sends to POST /payments');
     if (token.length < 16) throw new ConfigError('STOREFRONT_TOKEN', 'is shorter than 16 characters: use a long random token');
     config.storefrontToken = token;
+    registerSecret(token);
   } else {
     notLoaded(config, 'storefrontToken', 'STOREFRONT_TOKEN');
   }
