@@ -258,6 +258,7 @@ export function validatePaymentParams(params: Readonly<Record<string, unknown>>,
     fail('CONFLICTING_PARAMETERS', 'qrcode_width', 'qrcode_width only applies with qr_pay_mode=4');
   }
   if (spec.kind === 'escrow') checkLogisticsAlternatives(out);
+  payableTotals(out); // every total the buyer may be charged is within Alipay's range, or this names the parameter at fault
   return out;
 }
 
@@ -299,19 +300,39 @@ function checkLogisticsAlternatives(p: Readonly<Record<string, string>>): void {
 /**
  * What the buyer may be charged, in fen, for a validated request: one amount, several (escrow with
  * logistics alternatives: the buyer picks one), or none (a donation where the donor picks).
- * Logistics fees count only when the buyer pays them through Alipay (BUYER_PAY); with SELLER_PAY the seller
- * bears them and with BUYER_PAY_AFTER_RECEIVE the buyer pays the carrier on delivery. [inference, see design.md]
+ * Escrow: price × quantity, plus the logistics fee only when the buyer pays it through Alipay (BUYER_PAY; with
+ * SELLER_PAY the seller bears it and with BUYER_PAY_AFTER_RECEIVE the buyer pays the carrier on delivery), plus
+ * `discount` (negative takes money off, positive is added as given). [inference, see design.md]
  */
 export function chargeableAmounts(params: Readonly<Record<string, string>>): Fen[] {
+  return [...new Set(payableTotals(params))];
+}
+
+const LOGISTICS_OPTIONS = ['', '_1', '_2', '_3'] as const;
+
+/** Each total the buyer may be charged; throws INVALID_PARAMETER, naming the parameter at fault, for one outside [0.01, 100000000.00]. */
+function payableTotals(params: Readonly<Record<string, string>>): Fen[] {
   const spec = serviceSpec(params.service);
   if (has(params, 'total_fee')) return [parseYuan(params.total_fee, 'total_fee')];
   if (!has(params, 'price')) return [];
   const goods = parseYuan(params.price, 'price') * Number(params.quantity);
   if (spec.kind !== 'escrow') return [goods as Fen];
-  const options = ['', '_1', '_2', '_3'].filter((s) => has(params, `logistics_type${s}`));
-  const totals = options.map((s) => {
-    const fee = params[`logistics_payment${s}`] === 'BUYER_PAY' ? parseYuan(params[`logistics_fee${s}`], `logistics_fee${s}`, { min: 0 }) : 0;
-    return (goods + fee) as Fen;
+  const discount = has(params, 'discount') ? parseYuan(params.discount, 'discount', { allowNegative: true }) : 0;
+  return LOGISTICS_OPTIONS.filter((s) => has(params, `logistics_type${s}`)).map((s) => {
+    const feeField = `logistics_fee${s}`;
+    const fee = params[`logistics_payment${s}`] === 'BUYER_PAY' ? parseYuan(params[feeField], feeField, { min: 0 }) : 0;
+    const total = goods + fee + discount;
+    if (total >= MIN_PAYMENT_FEN && total <= MAX_PAYMENT_FEN) return total as Fen;
+    const low = total < MIN_PAYMENT_FEN;
+    // Price and fee are each within range: below the minimum only a discount can take it; above, a positive discount or the fee.
+    const field = low || (discount > 0 && goods + fee <= MAX_PAYMENT_FEN) ? 'discount' : feeField;
+    const sum = `price × quantity ${formatYuan(goods)} + logistics fee ${formatYuan(fee)} (${params[`logistics_payment${s}`]}) + discount ${formatYuan(discount)}`;
+    return fail(
+      'INVALID_PARAMETER', field,
+      `${field} ${params[field]}: with logistics option ${params[`logistics_type${s}`]} the total ${formatYuan(total)} (${sum}) is ` +
+        (low
+          ? `below the minimum ${formatYuan(MIN_PAYMENT_FEN)}: the discount must leave at least ${formatYuan(MIN_PAYMENT_FEN)} to pay`
+          : `above the maximum ${formatYuan(MAX_PAYMENT_FEN)}: the total price × quantity (+ logistics fee, discount) must be at most ${formatYuan(MAX_PAYMENT_FEN)}`),
+    );
   });
-  return [...new Set(totals)];
 }

@@ -131,6 +131,34 @@ describe('POST /payments', () => {
     });
   }
 
+  describe('escrow with a discount', () => {
+    /** 100.00 × 1, EXPRESS 10.00 paid by the buyer, 20.00 off: Alipay charges (and notifies) 90.00. */
+    const teaWithDiscount = (discount: string) => ({
+      service: 'create_partner_trade_by_buyer', outTradeNo: newOutTradeNo(), subject: SUBJECT, price: '100.00', quantity: '1',
+      logistics: [{ type: 'EXPRESS', fee: '10.00', payment: 'BUYER_PAY' }], discount,
+    });
+
+    test('discount -20.00: 201, the signed form carries it, and the order expects 90.00', async () => {
+      const body = teaWithDiscount('-20.00');
+      const res = await postPayment(body);
+      assert.equal(res.status, 201, res.body);
+      assert.equal(res.json.form.fields.discount, '-20.00');
+      const status = await getPayment(body.outTradeNo);
+      assert.equal(status.status, 200, status.body);
+      assert.equal(status.json.totalFee, '90.00', 'price × quantity + BUYER_PAY logistics fee + discount');
+    });
+
+    test('a discount that leaves less than 0.01 to pay: 400 naming discount, nothing written', async () => {
+      const body = teaWithDiscount('-110.00');
+      const res = await postPayment(body);
+      assert.equal(res.status, 400, res.body);
+      assert.equal(res.json.error.code, 'INVALID_PARAMETER');
+      assert.equal(res.json.error.field, 'discount');
+      assert.match(res.json.error.message, /below the minimum 0\.01/);
+      assert.equal((await getPayment(body.outTradeNo)).status, 404);
+    });
+  });
+
   test('a body that is not a JSON object: 400', async () => {
     for (const text of ['{"service":', '[1,2]', 'null']) {
       const res = await postPayment(text);

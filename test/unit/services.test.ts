@@ -340,3 +340,44 @@ describe('chargeableAmounts: what the buyer may pay, in fen', () => {
     assert.deepEqual(chargeableAmounts(validated(DONATION)), []);
   });
 });
+
+describe('escrow discount: the buyer pays price × quantity + BUYER_PAY logistics fee + discount', () => {
+  const validated = (p: Record<string, string>) => validatePaymentParams(p, 'utf-8');
+  /** The protocol doc's example: 100.00 × 1, EXPRESS 10.00 paid by the buyer. */
+  const TEA = { ...ESCROW, price: '100.00', quantity: '1', logistics_type: 'EXPRESS', logistics_fee: '10.00', logistics_payment: 'BUYER_PAY' };
+
+  test('discount -20.00 takes 20.00 off: 100.00 + 10.00 - 20.00 is 9000 fen', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...TEA, discount: '-20.00' })), [9000]);
+  });
+
+  test('a positive discount is added as given: + 5 is 11500 fen', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...TEA, discount: '5' })), [11500]);
+  });
+
+  test('the discount applies to every logistics option', () => {
+    const req = { ...TEA, discount: '-20', logistics_type_1: 'EMS', logistics_fee_1: '25', logistics_payment_1: 'BUYER_PAY', logistics_type_2: 'POST', logistics_fee_2: '5', logistics_payment_2: 'SELLER_PAY' };
+    assert.deepEqual(chargeableAmounts(validated(req)), [9000, 10500, 8000]);
+  });
+
+  test('a discount that leaves exactly 0.01 is accepted; one that leaves 0.00 is refused, naming discount', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...TEA, discount: '-109.99' })), [1]);
+    refuses({ ...TEA, discount: '-110.00' }, { code: 'INVALID_PARAMETER', field: 'discount', message: /total .*0\.00.* is below the minimum 0\.01/ });
+    refuses({ ...TEA, discount: '-500' }, { code: 'INVALID_PARAMETER', field: 'discount', message: /below the minimum 0\.01/ });
+  });
+
+  test('only the option it takes below 0.01 matters: every option must stay payable', () => {
+    const req = { ...TEA, logistics_payment: 'SELLER_PAY', discount: '-100.00', logistics_type_1: 'EMS', logistics_fee_1: '25', logistics_payment_1: 'BUYER_PAY' };
+    refuses(req, { code: 'INVALID_PARAMETER', field: 'discount', message: /logistics option EXPRESS/ });
+  });
+
+  test('a positive discount that lifts the total above 100000000.00 is refused, naming discount', () => {
+    const req = { ...TEA, price: '99999990.00', discount: '0.01' };
+    assert.deepEqual(chargeableAmounts(validated({ ...req, discount: '0.00' })), [10_000_000_000]);
+    refuses(req, { code: 'INVALID_PARAMETER', field: 'discount', message: /above the maximum 100000000\.00/ });
+  });
+
+  test('a BUYER_PAY logistics fee that lifts the total above 100000000.00 is refused, naming that fee', () => {
+    const req = { ...TEA, price: '100000000.00', logistics_type_1: 'EMS', logistics_fee_1: '0.01', logistics_payment_1: 'BUYER_PAY', logistics_fee: '0', discount: '' };
+    refuses(req, { code: 'INVALID_PARAMETER', field: 'logistics_fee_1', message: /above the maximum 100000000\.00/ });
+  });
+});
