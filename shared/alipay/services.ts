@@ -310,13 +310,24 @@ export function chargeableAmounts(params: Readonly<Record<string, string>>): Fen
 
 const LOGISTICS_OPTIONS = ['', '_1', '_2', '_3'] as const;
 
+/** price × quantity in fen, refused above the maximum; multiplied as BigInt, so it never leaves the safe-integer range. */
+function goodsTotal(params: Readonly<Record<string, string>>): Fen {
+  const total = BigInt(parseYuan(params.price, 'price')) * BigInt(params.quantity!);
+  if (total <= BigInt(MAX_PAYMENT_FEN)) return Number(total) as Fen;
+  return fail(
+    'INVALID_PARAMETER', 'quantity',
+    `quantity ${params.quantity} at price ${params.price} comes to more than ${formatYuan(MAX_PAYMENT_FEN)}, Alipay's maximum: ` +
+      `the total price × quantity (+ logistics fee, discount) must be at most ${formatYuan(MAX_PAYMENT_FEN)}; lower the quantity or split the order`,
+  );
+}
+
 /** Each total the buyer may be charged; throws INVALID_PARAMETER, naming the parameter at fault, for one outside [0.01, 100000000.00]. */
 function payableTotals(params: Readonly<Record<string, string>>): Fen[] {
   const spec = serviceSpec(params.service);
   if (has(params, 'total_fee')) return [parseYuan(params.total_fee, 'total_fee')];
   if (!has(params, 'price')) return [];
-  const goods = parseYuan(params.price, 'price') * Number(params.quantity);
-  if (spec.kind !== 'escrow') return [goods as Fen];
+  const goods = goodsTotal(params);
+  if (spec.kind !== 'escrow') return [goods];
   const discount = has(params, 'discount') ? parseYuan(params.discount, 'discount', { allowNegative: true }) : 0;
   return LOGISTICS_OPTIONS.filter((s) => has(params, `logistics_type${s}`)).map((s) => {
     const feeField = `logistics_fee${s}`;

@@ -131,6 +131,23 @@ describe('POST /payments', () => {
     });
   }
 
+  for (const [service, price, quantity] of [
+    ['create_direct_pay_by_user', '100000000.00', '2'],
+    ['create_digital_goods_trade_p', '99999999.99', '999999999'],
+    ['create_partner_trade_by_buyer', '99999999.99', '999999999'],
+  ] as const) {
+    test(`${service}: price ${price} × quantity ${quantity} is above 100000000.00: 400 naming quantity, nothing written`, async () => {
+      const example = paymentExample(service);
+      const body = { ...example.body, totalFee: undefined, price, quantity };
+      const res = await postPayment(body);
+      assert.equal(res.status, 400, res.body);
+      assert.equal(res.json.error.code, 'INVALID_PARAMETER');
+      assert.equal(res.json.error.field, 'quantity');
+      assert.match(res.json.error.message, /must be at most 100000000\.00/);
+      assert.equal((await getPayment(example.body.outTradeNo as string)).status, 404);
+    });
+  }
+
   describe('escrow with a discount', () => {
     /** 100.00 × 1, EXPRESS 10.00 paid by the buyer, 20.00 off: Alipay charges (and notifies) 90.00. */
     const teaWithDiscount = (discount: string) => ({

@@ -341,6 +341,43 @@ describe('chargeableAmounts: what the buyer may pay, in fen', () => {
   });
 });
 
+describe('price × quantity is bounded by the same maximum as any amount, 100000000.00', () => {
+  const withPrice: Record<string, Record<string, string>> = {
+    create_direct_pay_by_user: without(DIRECT, 'total_fee'),
+    create_digital_goods_trade_p: { ...without(DIRECT, 'total_fee'), service: 'create_digital_goods_trade_p' },
+    create_donate_trade_p: DONATION,
+    create_partner_trade_by_buyer: ESCROW,
+    trade_create_by_buyer: { ...ESCROW, service: 'trade_create_by_buyer' },
+  };
+  const atMost = /the total price × quantity \(\+ logistics fee, discount\) must be at most 100000000\.00/;
+
+  for (const [service, base] of Object.entries(withPrice)) {
+    test(`${service}: 100000000.00 × 2 is refused, naming quantity; 50000000.00 × 2 and 100000000.00 × 1 are accepted`, () => {
+      refuses({ ...base, price: '100000000.00', quantity: '2' }, { code: 'INVALID_PARAMETER', field: 'quantity', message: atMost });
+      assert.deepEqual(chargeableAmounts(validatePaymentParams({ ...base, price: '50000000.00', quantity: '2' }, 'utf-8')), [10_000_000_000]);
+      assert.deepEqual(chargeableAmounts(validatePaymentParams({ ...base, price: '100000000.00', quantity: '1' }, 'utf-8')), [10_000_000_000]);
+    });
+
+    test(`${service}: 99999999.99 × 999999999 (beyond the safe-integer range in fen) is refused, naming quantity`, () => {
+      refuses({ ...base, price: '99999999.99', quantity: '999999999' }, { code: 'INVALID_PARAMETER', field: 'quantity', message: atMost });
+    });
+  }
+
+  test('any price and quantity: either refused naming quantity, or the exact product, a safe integer of at most 100000000.00', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000_000 }), fc.integer({ min: 1, max: 999_999_999 }), (priceFen, quantity) => {
+        const req = { ...without(DIRECT, 'total_fee'), price: formatYuan(priceFen), quantity: String(quantity) };
+        const exact = BigInt(priceFen) * BigInt(quantity);
+        if (exact > 10_000_000_000n) {
+          refuses(req, { code: 'INVALID_PARAMETER', field: 'quantity', message: atMost });
+        } else {
+          assert.deepEqual(chargeableAmounts(validatePaymentParams(req, 'utf-8')), [Number(exact)]);
+        }
+      }),
+    );
+  });
+});
+
 describe('escrow discount: the buyer pays price × quantity + BUYER_PAY logistics fee + discount', () => {
   const validated = (p: Record<string, string>) => validatePaymentParams(p, 'utf-8');
   /** The protocol doc's example: 100.00 × 1, EXPRESS 10.00 paid by the buyer. */
