@@ -156,7 +156,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   buyer_id: PARTNER,
   buyer_email: EMAIL_OR_MOBILE,
   buyer_account_name: nonEmptyText(100),
-  extra_common_param: (v, charset) => (/[=&]/.test(v) ? 'text without "=" or "&" (it is echoed back inside the notification)' : maxBytes(400)(v, charset)),
+  extra_common_param: maxBytes(400), // no "=" either: it is echoed back (see ECHOED_TEXT)
   it_b_pay: IT_B_PAY,
   anti_phishing_key: pattern(/^[0-9A-Za-z]{1,64}$/, 'the encrypt_key from query_timestamp'),
   exter_invoke_ip: pattern(/^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/, "the buyer's public IPv4 or IPv6 address"),
@@ -189,6 +189,24 @@ const RULES: Readonly<Record<string, Rule>> = {
   buyer_msg: maxBytes(400),
   discount: amountRule({ allowNegative: true }, 'a yuan amount with at most 2 decimals (negative for a discount)'),
 };
+
+// The MD5 presign joins raw values with "&" and "=": a value holding "&k=v" reads as more parameters to anyone who
+// re-parses a signed message, and Alipay echoes free text back in the notifications it signs.
+/** Free text Alipay echoes back in notifications and returns: "=" is refused there as well as "&". */
+const ECHOED_TEXT = new Set(['subject', 'body', 'extra_common_param', 'receive_name', 'receive_address', 'buyer_msg']);
+const URL_PARAMS = new Set(['notify_url', 'return_url', 'show_url']);
+
+/** Why `value` could be re-split into other parameters of the signed message, or undefined. */
+function resplitProblem(name: string, value: string): string | undefined {
+  const echoed = ECHOED_TEXT.has(name);
+  const bad = value.includes('&') ? '&' : echoed && value.includes('=') ? '=' : undefined;
+  if (bad === undefined) return undefined;
+  const instead = URL_PARAMS.has(name)
+    ? 'use a URL with at most one query parameter, or a short link'
+    : bad === '&' ? "use ＆ or 'and'" : "use ＝ or reword it";
+  return `${name} contains "${bad}", so it could be re-split into other parameters of the signed message ` +
+    `(Alipay signs the raw values joined by "&" and "="${echoed ? ` and echoes ${name} back in its notifications` : ''}): ${instead}`;
+}
 
 const AMOUNT_PARAMS = new Set(['total_fee', 'price', 'logistics_fee', 'logistics_fee_1', 'logistics_fee_2', 'logistics_fee_3', 'discount']);
 
@@ -233,6 +251,8 @@ export function validatePaymentParams(params: Readonly<Record<string, unknown>>,
     }
     if (raw === '') continue; // empty values are not sent (and not signed)
     encodeText(raw, charset, name); // text the charset cannot hold is refused here, with the parameter named
+    const resplit = resplitProblem(name, raw);
+    if (resplit !== undefined) fail('INVALID_PARAMETER', name, resplit);
     const problem = RULES[name]?.(raw, charset);
     if (problem !== undefined) fail('INVALID_PARAMETER', name, `${name} ${JSON.stringify(raw)} is invalid: must be ${problem}`);
     out[name] = AMOUNT_PARAMS.has(name) ? formatYuan(parseYuan(raw, name, { allowNegative: name === 'discount' })) : raw;

@@ -148,6 +148,22 @@ describe('POST /payments', () => {
     });
   }
 
+  for (const [what, change, field] of [
+    ['a subject that would re-split the signed message', { subject: 'Tea&total_fee=12.34&trade_no=X&trade_status=TRADE_FINISHED&zz=' }, 'subject'],
+    ['a body with "&"', { body: 'tea & cake' }, 'body'],
+    ['a showUrl with "&"', { showUrl: 'https://shop.example.com/items/42?ref=alipay&utm_source=x' }, 'showUrl'],
+  ] as const) {
+    test(`${what}: 400 naming ${field}, nothing written`, async () => {
+      const { body } = paymentExample('create_direct_pay_by_user');
+      const res = await postPayment({ ...body, ...change });
+      assert.equal(res.status, 400, res.body);
+      assert.equal(res.json.error.code, 'INVALID_PARAMETER');
+      assert.equal(res.json.error.field, field);
+      assert.match(res.json.error.message, /re-split/);
+      assert.equal((await getPayment(body.outTradeNo as string)).status, 404);
+    });
+  }
+
   describe('escrow with a discount', () => {
     /** 100.00 × 1, EXPRESS 10.00 paid by the buyer, 20.00 off: Alipay charges (and notifies) 90.00. */
     const teaWithDiscount = (discount: string) => ({

@@ -254,9 +254,61 @@ describe('single-parameter rules', () => {
 
   test('extra_common_param with "=" or "&" is refused (it comes back inside the notification)', () => {
     for (const value of ['order=1', 'a&b']) {
-      refuses({ ...DIRECT, extra_common_param: value }, { code: 'INVALID_PARAMETER', field: 'extra_common_param', message: /without "=" or "&"/ });
+      refuses({ ...DIRECT, extra_common_param: value }, { code: 'INVALID_PARAMETER', field: 'extra_common_param', message: /contains "[=&]", so it could be re-split/ });
     }
     assert.equal(validatePaymentParams({ ...DIRECT, extra_common_param: 'campaign:spring' }, 'utf-8').extra_common_param, 'campaign:spring');
+  });
+});
+
+describe('no value can be re-split into other parameters of the signed message', () => {
+  // The MD5 presign joins raw values with & and =; Alipay echoes subject, body, … back in its notifications.
+  const resplit = /could be re-split into other parameters of the signed message/;
+  const forged = 'Tea&total_fee=12.34&trade_no=X&trade_status=TRADE_FINISHED&zz=';
+
+  const ESCROW_TEXT = { ...ESCROW, receive_name: '张三', receive_address: '上海市 1号', buyer_msg: 'ring twice' };
+
+  test('"&" in subject is refused, naming subject, and says what to write instead', () => {
+    refuses({ ...DIRECT, subject: forged }, { code: 'INVALID_PARAMETER', field: 'subject', message: resplit });
+    refuses({ ...DIRECT, subject: 'Tea & cake' }, { code: 'INVALID_PARAMETER', field: 'subject', message: /use ＆ or 'and'/ });
+  });
+
+  for (const [name, base] of [
+    ['body', DIRECT], ['extra_common_param', DIRECT], ['seller_account_name', DIRECT], ['buyer_account_name', DIRECT],
+    ['token', DIRECT], ['hb_fq_param', DIRECT], ['extend_param', DIRECT], ['buyer_email', DIRECT],
+    ['receive_name', ESCROW_TEXT], ['receive_address', ESCROW_TEXT], ['buyer_msg', ESCROW_TEXT],
+  ] as const) {
+    test(`"&" in ${name} is refused, naming ${name}`, () => {
+      refuses({ ...base, [name]: name === 'buyer_email' ? 'tea&cake@example.com' : 'tea&cake' }, { code: 'INVALID_PARAMETER', field: name, message: resplit });
+    });
+  }
+
+  for (const [name, base] of [
+    ['subject', DIRECT], ['body', DIRECT], ['extra_common_param', DIRECT],
+    ['receive_name', ESCROW_TEXT], ['receive_address', ESCROW_TEXT], ['buyer_msg', ESCROW_TEXT],
+  ] as const) {
+    test(`"=" in ${name}, which Alipay echoes back, is refused too`, () => {
+      refuses({ ...base, [name]: 'trade_status=TRADE_FINISHED' }, { code: 'INVALID_PARAMETER', field: name, message: resplit });
+    });
+  }
+
+  test('show_url keeps one query parameter (?ref=alipay); a second one ("&") is refused with what to do instead', () => {
+    const ok = 'https://shop.example.com/items/42?ref=alipay';
+    assert.equal(validatePaymentParams({ ...DIRECT, show_url: ok }, 'utf-8').show_url, ok);
+    refuses({ ...DIRECT, show_url: `${ok}&utm_source=x` }, { code: 'INVALID_PARAMETER', field: 'show_url', message: /at most one query parameter, or a short link/ });
+  });
+
+  test('for every parameter of every service, a value with "&" is refused naming that parameter', () => {
+    for (const service of SERVICE_NAMES) {
+      const spec = serviceSpec(service);
+      const base = spec.kind === 'escrow' ? { ...ESCROW, service } : { ...DIRECT, service };
+      for (const name of [...spec.required, ...spec.optional]) {
+        assert.throws(
+          () => validatePaymentParams({ ...base, [name]: 'a&b=c' }, 'utf-8'),
+          (e: unknown) => e instanceof AlipayError && e.field === name,
+          `${service}: ${name}="a&b=c" must be refused, naming ${name}`,
+        );
+      }
+    }
   });
 });
 
