@@ -190,6 +190,28 @@ const RULES: Readonly<Record<string, Rule>> = {
   discount: amountRule({ allowNegative: true }, 'a yuan amount with at most 2 decimals (negative for a discount)'),
 };
 
+// No value may carry a control character (tab, CR and LF included: no subject, address or URL needs one, and they
+// break log lines, headers and pages), nor the line/paragraph separators, nor the bidirectional marks, embeddings,
+// overrides and isolates that can make the text the buyer reads on Alipay's cashier differ from what it says.
+const UNSAFE_CHARACTER = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+const CHARACTER_NAMES: Readonly<Record<number, string>> = { 0x00: 'NUL', 0x09: 'tab', 0x0a: 'line feed', 0x0d: 'carriage return', 0x7f: 'DEL' };
+
+function characterKind(code: number): string {
+  if (CHARACTER_NAMES[code]) return CHARACTER_NAMES[code];
+  if (code < 0xa0) return 'a control character';
+  if (code === 0x2028 || code === 0x2029) return 'a line or paragraph separator';
+  return 'a bidirectional formatting character';
+}
+
+/** Why `value` holds a character no parameter may carry, or undefined. */
+function unsafeCharacterProblem(name: string, value: string): string | undefined {
+  const m = UNSAFE_CHARACTER.exec(value);
+  if (!m) return undefined;
+  const code = m[0].charCodeAt(0);
+  return `${name} contains U+${code.toString(16).toUpperCase().padStart(4, '0')} (${characterKind(code)}) at character ${m.index}: ` +
+    'control characters (tab, CR and LF included) and bidirectional formatting characters are refused in every parameter; remove it';
+}
+
 // The MD5 presign joins raw values with "&" and "=": a value holding "&k=v" reads as more parameters to anyone who
 // re-parses a signed message, and Alipay echoes free text back in the notifications it signs.
 /** Free text Alipay echoes back in notifications and returns: "=" is refused there as well as "&". */
@@ -250,6 +272,8 @@ export function validatePaymentParams(params: Readonly<Record<string, unknown>>,
       fail('INVALID_PARAMETER', name, `${name} must be a string${hint}`);
     }
     if (raw === '') continue; // empty values are not sent (and not signed)
+    const unsafe = unsafeCharacterProblem(name, raw);
+    if (unsafe !== undefined) fail('INVALID_PARAMETER', name, unsafe);
     encodeText(raw, charset, name); // text the charset cannot hold is refused here, with the parameter named
     const resplit = resplitProblem(name, raw);
     if (resplit !== undefined) fail('INVALID_PARAMETER', name, resplit);

@@ -232,7 +232,8 @@ describe('single-parameter rules', () => {
 
   test('an empty subject is missing; a whitespace-only subject is invalid', () => {
     refuses({ ...DIRECT, subject: '' }, { code: 'MISSING_PARAMETER', field: 'subject', message: /subject is required/ });
-    refuses({ ...DIRECT, subject: '  \t' }, { code: 'INVALID_PARAMETER', field: 'subject', message: /must be non-empty text/ });
+    // (A tab is refused on its own account: no value may carry control characters.)
+    refuses({ ...DIRECT, subject: '  \u3000' }, { code: 'INVALID_PARAMETER', field: 'subject', message: /must be non-empty text/ });
   });
 
   test('notify_url with a query string or a relative path is refused', () => {
@@ -306,6 +307,40 @@ describe('no value can be re-split into other parameters of the signed message',
           () => validatePaymentParams({ ...base, [name]: 'a&b=c' }, 'utf-8'),
           (e: unknown) => e instanceof AlipayError && e.field === name,
           `${service}: ${name}="a&b=c" must be refused, naming ${name}`,
+        );
+      }
+    }
+  });
+});
+
+describe('control and bidirectional-formatting characters are refused in every value', () => {
+  const named = /U\+[0-9A-F]{4}/;
+  // C0 (tab included), DEL, C1, line/paragraph separators, bidi marks, embeddings, overrides and isolates.
+  const refused = ['\u0000', '\t', '\n', '\r', '\u001B', '\u007F', '\u0085', '\u009F', '\u061C', '\u200E', '\u200F', '\u2028', '\u2029',
+    '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'];
+
+  for (const ch of refused) {
+    const cp = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    test(`${cp} in subject is refused, naming subject and the character`, () => {
+      refuses({ ...DIRECT, subject: `Tea${ch}cake` }, { code: 'INVALID_PARAMETER', field: 'subject', message: new RegExp(`${cp.replace('+', '\\+')} .*at character 3`) });
+    });
+  }
+
+  test('ordinary text stays accepted: Chinese, full-width punctuation, a zero-width joiner, an Arabic word', () => {
+    for (const subject of ['西湖龙井茶，250 g', '茶＆点心', '👩\u200D💻 dev', 'شاي']) {
+      assert.equal(validatePaymentParams({ ...DIRECT, subject }, 'utf-8').subject, subject);
+    }
+  });
+
+  test('for every parameter of every service, a value with U+202E is refused naming that parameter', () => {
+    for (const service of SERVICE_NAMES) {
+      const spec = serviceSpec(service);
+      const base = spec.kind === 'escrow' ? { ...ESCROW, service } : { ...DIRECT, service };
+      for (const name of [...spec.required, ...spec.optional]) {
+        assert.throws(
+          () => validatePaymentParams({ ...base, [name]: 'ab\u202Ec' }, 'utf-8'),
+          (e: unknown) => e instanceof AlipayError && e.field === name && (name === 'service' || named.test(e.message)),
+          `${service}: ${name} with U+202E must be refused, naming ${name} and the character`,
         );
       }
     }
