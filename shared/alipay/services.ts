@@ -156,7 +156,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   buyer_id: PARTNER,
   buyer_email: EMAIL_OR_MOBILE,
   buyer_account_name: nonEmptyText(100),
-  extra_common_param: (v, charset) => (/[=&]/.test(v) ? 'text without "=" or "&" (it is echoed back inside the notification)' : maxBytes(400)(v, charset)),
+  extra_common_param: maxBytes(400), // no "=" either: it is echoed back (see ECHOED_TEXT)
   it_b_pay: IT_B_PAY,
   anti_phishing_key: pattern(/^[0-9A-Za-z]{1,64}$/, 'the encrypt_key from query_timestamp'),
   exter_invoke_ip: pattern(/^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$/, "the buyer's public IPv4 or IPv6 address"),
@@ -189,6 +189,46 @@ const RULES: Readonly<Record<string, Rule>> = {
   buyer_msg: maxBytes(400),
   discount: amountRule({ allowNegative: true }, 'a yuan amount with at most 2 decimals (negative for a discount)'),
 };
+
+// No value may carry a control character (tab, CR and LF included: no subject, address or URL needs one, and they
+// break log lines, headers and pages), nor the line/paragraph separators, nor the bidirectional marks, embeddings,
+// overrides and isolates that can make the text the buyer reads on Alipay's cashier differ from what it says.
+const UNSAFE_CHARACTER = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+const CHARACTER_NAMES: Readonly<Record<number, string>> = { 0x00: 'NUL', 0x09: 'tab', 0x0a: 'line feed', 0x0d: 'carriage return', 0x7f: 'DEL' };
+
+function characterKind(code: number): string {
+  if (CHARACTER_NAMES[code]) return CHARACTER_NAMES[code];
+  if (code < 0xa0) return 'a control character';
+  if (code === 0x2028 || code === 0x2029) return 'a line or paragraph separator';
+  return 'a bidirectional formatting character';
+}
+
+/** Why `value` holds a character no parameter may carry, or undefined. */
+function unsafeCharacterProblem(name: string, value: string): string | undefined {
+  const m = UNSAFE_CHARACTER.exec(value);
+  if (!m) return undefined;
+  const code = m[0].charCodeAt(0);
+  return `${name} contains U+${code.toString(16).toUpperCase().padStart(4, '0')} (${characterKind(code)}) at character ${m.index}: ` +
+    'control characters (tab, CR and LF included) and bidirectional formatting characters are refused in every parameter; remove it';
+}
+
+// The MD5 presign joins raw values with "&" and "=": a value holding "&k=v" reads as more parameters to anyone who
+// re-parses a signed message, and Alipay echoes free text back in the notifications it signs.
+/** Free text Alipay echoes back in notifications and returns: "=" is refused there as well as "&". */
+const ECHOED_TEXT = new Set(['subject', 'body', 'extra_common_param', 'receive_name', 'receive_address', 'buyer_msg']);
+const URL_PARAMS = new Set(['notify_url', 'return_url', 'show_url']);
+
+/** Why `value` could be re-split into other parameters of the signed message, or undefined. */
+function resplitProblem(name: string, value: string): string | undefined {
+  const echoed = ECHOED_TEXT.has(name);
+  const bad = value.includes('&') ? '&' : echoed && value.includes('=') ? '=' : undefined;
+  if (bad === undefined) return undefined;
+  const instead = URL_PARAMS.has(name)
+    ? 'use a URL with at most one query parameter, or a short link'
+    : bad === '&' ? "use ＆ or 'and'" : "use ＝ or reword it";
+  return `${name} contains "${bad}", so it could be re-split into other parameters of the signed message ` +
+    `(Alipay signs the raw values joined by "&" and "="${echoed ? ` and echoes ${name} back in its notifications` : ''}): ${instead}`;
+}
 
 const AMOUNT_PARAMS = new Set(['total_fee', 'price', 'logistics_fee', 'logistics_fee_1', 'logistics_fee_2', 'logistics_fee_3', 'discount']);
 
@@ -232,7 +272,11 @@ export function validatePaymentParams(params: Readonly<Record<string, unknown>>,
       fail('INVALID_PARAMETER', name, `${name} must be a string${hint}`);
     }
     if (raw === '') continue; // empty values are not sent (and not signed)
+    const unsafe = unsafeCharacterProblem(name, raw);
+    if (unsafe !== undefined) fail('INVALID_PARAMETER', name, unsafe);
     encodeText(raw, charset, name); // text the charset cannot hold is refused here, with the parameter named
+    const resplit = resplitProblem(name, raw);
+    if (resplit !== undefined) fail('INVALID_PARAMETER', name, resplit);
     const problem = RULES[name]?.(raw, charset);
     if (problem !== undefined) fail('INVALID_PARAMETER', name, `${name} ${JSON.stringify(raw)} is invalid: must be ${problem}`);
     out[name] = AMOUNT_PARAMS.has(name) ? formatYuan(parseYuan(raw, name, { allowNegative: name === 'discount' })) : raw;
@@ -258,6 +302,7 @@ export function validatePaymentParams(params: Readonly<Record<string, unknown>>,
     fail('CONFLICTING_PARAMETERS', 'qrcode_width', 'qrcode_width only applies with qr_pay_mode=4');
   }
   if (spec.kind === 'escrow') checkLogisticsAlternatives(out);
+  payableTotals(out); // every total the buyer may be charged is within Alipay's range, or this names the parameter at fault
   return out;
 }
 
@@ -299,19 +344,50 @@ function checkLogisticsAlternatives(p: Readonly<Record<string, string>>): void {
 /**
  * What the buyer may be charged, in fen, for a validated request: one amount, several (escrow with
  * logistics alternatives: the buyer picks one), or none (a donation where the donor picks).
- * Logistics fees count only when the buyer pays them through Alipay (BUYER_PAY); with SELLER_PAY the seller
- * bears them and with BUYER_PAY_AFTER_RECEIVE the buyer pays the carrier on delivery. [inference, see design.md]
+ * Escrow: price × quantity, plus the logistics fee only when the buyer pays it through Alipay (BUYER_PAY; with
+ * SELLER_PAY the seller bears it and with BUYER_PAY_AFTER_RECEIVE the buyer pays the carrier on delivery), plus
+ * `discount` (negative takes money off, positive is added as given). [inference, see design.md]
  */
 export function chargeableAmounts(params: Readonly<Record<string, string>>): Fen[] {
+  return [...new Set(payableTotals(params))];
+}
+
+const LOGISTICS_OPTIONS = ['', '_1', '_2', '_3'] as const;
+
+/** price × quantity in fen, refused above the maximum; multiplied as BigInt, so it never leaves the safe-integer range. */
+function goodsTotal(params: Readonly<Record<string, string>>): Fen {
+  const total = BigInt(parseYuan(params.price, 'price')) * BigInt(params.quantity!);
+  if (total <= BigInt(MAX_PAYMENT_FEN)) return Number(total) as Fen;
+  return fail(
+    'INVALID_PARAMETER', 'quantity',
+    `quantity ${params.quantity} at price ${params.price} comes to more than ${formatYuan(MAX_PAYMENT_FEN)}, Alipay's maximum: ` +
+      `the total price × quantity (+ logistics fee, discount) must be at most ${formatYuan(MAX_PAYMENT_FEN)}; lower the quantity or split the order`,
+  );
+}
+
+/** Each total the buyer may be charged; throws INVALID_PARAMETER, naming the parameter at fault, for one outside [0.01, 100000000.00]. */
+function payableTotals(params: Readonly<Record<string, string>>): Fen[] {
   const spec = serviceSpec(params.service);
   if (has(params, 'total_fee')) return [parseYuan(params.total_fee, 'total_fee')];
   if (!has(params, 'price')) return [];
-  const goods = parseYuan(params.price, 'price') * Number(params.quantity);
-  if (spec.kind !== 'escrow') return [goods as Fen];
-  const options = ['', '_1', '_2', '_3'].filter((s) => has(params, `logistics_type${s}`));
-  const totals = options.map((s) => {
-    const fee = params[`logistics_payment${s}`] === 'BUYER_PAY' ? parseYuan(params[`logistics_fee${s}`], `logistics_fee${s}`, { min: 0 }) : 0;
-    return (goods + fee) as Fen;
+  const goods = goodsTotal(params);
+  if (spec.kind !== 'escrow') return [goods];
+  const discount = has(params, 'discount') ? parseYuan(params.discount, 'discount', { allowNegative: true }) : 0;
+  return LOGISTICS_OPTIONS.filter((s) => has(params, `logistics_type${s}`)).map((s) => {
+    const feeField = `logistics_fee${s}`;
+    const fee = params[`logistics_payment${s}`] === 'BUYER_PAY' ? parseYuan(params[feeField], feeField, { min: 0 }) : 0;
+    const total = goods + fee + discount;
+    if (total >= MIN_PAYMENT_FEN && total <= MAX_PAYMENT_FEN) return total as Fen;
+    const low = total < MIN_PAYMENT_FEN;
+    // Price and fee are each within range: below the minimum only a discount can take it; above, a positive discount or the fee.
+    const field = low || (discount > 0 && goods + fee <= MAX_PAYMENT_FEN) ? 'discount' : feeField;
+    const sum = `price × quantity ${formatYuan(goods)} + logistics fee ${formatYuan(fee)} (${params[`logistics_payment${s}`]}) + discount ${formatYuan(discount)}`;
+    return fail(
+      'INVALID_PARAMETER', field,
+      `${field} ${params[field]}: with logistics option ${params[`logistics_type${s}`]} the total ${formatYuan(total)} (${sum}) is ` +
+        (low
+          ? `below the minimum ${formatYuan(MIN_PAYMENT_FEN)}: the discount must leave at least ${formatYuan(MIN_PAYMENT_FEN)} to pay`
+          : `above the maximum ${formatYuan(MAX_PAYMENT_FEN)}: the total price × quantity (+ logistics fee, discount) must be at most ${formatYuan(MAX_PAYMENT_FEN)}`),
+    );
   });
-  return [...new Set(totals)];
 }

@@ -36,13 +36,33 @@ export function requireBearer(event: HttpEvent, token: string): void {
   if (!timingSafeEqual(digest(m[1]!), digest(token))) throw new HttpError(401, 'UNAUTHORIZED', 'the bearer token is not the configured STOREFRONT_TOKEN');
 }
 
+/** Offset of the first byte that is not part of valid UTF-8 (a real U+FFFD, EF BF BD, is valid). */
+function invalidUtf8Offset(bytes: Buffer): number {
+  const lenient = bytes.toString('utf8');
+  for (let i = lenient.indexOf('\uFFFD'); i >= 0; i = lenient.indexOf('\uFFFD', i + 1)) {
+    const offset = Buffer.byteLength(lenient.slice(0, i), 'utf8');
+    if (!(bytes[offset] === 0xef && bytes[offset + 1] === 0xbf && bytes[offset + 2] === 0xbd)) return offset;
+  }
+  return bytes.length; // not reached for bytes the strict decoder refused
+}
+
+/** The body as text, decoded strictly: invalid UTF-8 is a 400, never text with U+FFFD in place of the bytes. */
+function utf8Text(bytes: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, 'INVALID_JSON', `the body is not valid UTF-8 (first bad byte at offset ${invalidUtf8Offset(bytes)}): send JSON encoded in UTF-8`);
+  }
+}
+
 /** Parses a JSON object body; 400 with a clear message otherwise. */
 export function jsonBody(event: HttpEvent, maxBytes = 16 * 1024): Record<string, unknown> {
   const bytes = bodyBytes(event);
   if (bytes.length > maxBytes) throw new HttpError(413, 'BODY_TOO_LARGE', `the body is ${bytes.length} bytes; at most ${maxBytes} are accepted`);
+  const text = utf8Text(bytes);
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, 'INVALID_JSON', `the body is not valid JSON: ${(err as Error).message}`);
   }

@@ -242,6 +242,20 @@ describe('escrow', () => {
     assert.equal((await press(tradeNo, 'finish')).status, 409, 'finish is an instant-trade button');
   });
 
+  test('a discount is part of what the buyer pays: 100.00 + 10.00 BUYER_PAY - 20.00 is charged and notified as 90.00', async () => {
+    const { tradeNo, outTradeNo } = await createTrade('create_partner_trade_by_buyer', {
+      price: '100.00', quantity: '1', logistics_type: 'EXPRESS', logistics_fee: '10.00', logistics_payment: 'BUYER_PAY', discount: '-20.00',
+    });
+    assert.equal(sandbox.trade(PARTNER, outTradeNo)?.totalFee, '90.00');
+    assert.match((await cashier(tradeNo)).html, /<dd id="amount" data-amount="90\.00">¥90\.00<\/dd>/);
+    await press(tradeNo, 'pay');
+    const { fields } = await notified(outTradeNo, 'WAIT_SELLER_SEND_GOODS');
+    assert.equal(fields.total_fee, '90.00');
+    assert.equal(fields.discount, '-20.00', 'the discount as the request gave it');
+    assert.equal(fields.price, '100.00');
+    assert.equal(fields.logistics_fee, '10.00');
+  });
+
   test('trade_create_by_buyer is escrow too, and SELLER_PAY logistics are not charged to the buyer', async () => {
     const { tradeNo, outTradeNo } = await createTrade('trade_create_by_buyer', {
       price: '10.00', quantity: '2', logistics_type: 'POST', logistics_fee: '5.00', logistics_payment: 'SELLER_PAY',

@@ -232,7 +232,8 @@ describe('single-parameter rules', () => {
 
   test('an empty subject is missing; a whitespace-only subject is invalid', () => {
     refuses({ ...DIRECT, subject: '' }, { code: 'MISSING_PARAMETER', field: 'subject', message: /subject is required/ });
-    refuses({ ...DIRECT, subject: '  \t' }, { code: 'INVALID_PARAMETER', field: 'subject', message: /must be non-empty text/ });
+    // (A tab is refused on its own account: no value may carry control characters.)
+    refuses({ ...DIRECT, subject: '  \u3000' }, { code: 'INVALID_PARAMETER', field: 'subject', message: /must be non-empty text/ });
   });
 
   test('notify_url with a query string or a relative path is refused', () => {
@@ -254,9 +255,95 @@ describe('single-parameter rules', () => {
 
   test('extra_common_param with "=" or "&" is refused (it comes back inside the notification)', () => {
     for (const value of ['order=1', 'a&b']) {
-      refuses({ ...DIRECT, extra_common_param: value }, { code: 'INVALID_PARAMETER', field: 'extra_common_param', message: /without "=" or "&"/ });
+      refuses({ ...DIRECT, extra_common_param: value }, { code: 'INVALID_PARAMETER', field: 'extra_common_param', message: /contains "[=&]", so it could be re-split/ });
     }
     assert.equal(validatePaymentParams({ ...DIRECT, extra_common_param: 'campaign:spring' }, 'utf-8').extra_common_param, 'campaign:spring');
+  });
+});
+
+describe('no value can be re-split into other parameters of the signed message', () => {
+  // The MD5 presign joins raw values with & and =; Alipay echoes subject, body, … back in its notifications.
+  const resplit = /could be re-split into other parameters of the signed message/;
+  const forged = 'Tea&total_fee=12.34&trade_no=X&trade_status=TRADE_FINISHED&zz=';
+
+  const ESCROW_TEXT = { ...ESCROW, receive_name: '张三', receive_address: '上海市 1号', buyer_msg: 'ring twice' };
+
+  test('"&" in subject is refused, naming subject, and says what to write instead', () => {
+    refuses({ ...DIRECT, subject: forged }, { code: 'INVALID_PARAMETER', field: 'subject', message: resplit });
+    refuses({ ...DIRECT, subject: 'Tea & cake' }, { code: 'INVALID_PARAMETER', field: 'subject', message: /use ＆ or 'and'/ });
+  });
+
+  for (const [name, base] of [
+    ['body', DIRECT], ['extra_common_param', DIRECT], ['seller_account_name', DIRECT], ['buyer_account_name', DIRECT],
+    ['token', DIRECT], ['hb_fq_param', DIRECT], ['extend_param', DIRECT], ['buyer_email', DIRECT],
+    ['receive_name', ESCROW_TEXT], ['receive_address', ESCROW_TEXT], ['buyer_msg', ESCROW_TEXT],
+  ] as const) {
+    test(`"&" in ${name} is refused, naming ${name}`, () => {
+      refuses({ ...base, [name]: name === 'buyer_email' ? 'tea&cake@example.com' : 'tea&cake' }, { code: 'INVALID_PARAMETER', field: name, message: resplit });
+    });
+  }
+
+  for (const [name, base] of [
+    ['subject', DIRECT], ['body', DIRECT], ['extra_common_param', DIRECT],
+    ['receive_name', ESCROW_TEXT], ['receive_address', ESCROW_TEXT], ['buyer_msg', ESCROW_TEXT],
+  ] as const) {
+    test(`"=" in ${name}, which Alipay echoes back, is refused too`, () => {
+      refuses({ ...base, [name]: 'trade_status=TRADE_FINISHED' }, { code: 'INVALID_PARAMETER', field: name, message: resplit });
+    });
+  }
+
+  test('show_url keeps one query parameter (?ref=alipay); a second one ("&") is refused with what to do instead', () => {
+    const ok = 'https://shop.example.com/items/42?ref=alipay';
+    assert.equal(validatePaymentParams({ ...DIRECT, show_url: ok }, 'utf-8').show_url, ok);
+    refuses({ ...DIRECT, show_url: `${ok}&utm_source=x` }, { code: 'INVALID_PARAMETER', field: 'show_url', message: /at most one query parameter, or a short link/ });
+  });
+
+  test('for every parameter of every service, a value with "&" is refused naming that parameter', () => {
+    for (const service of SERVICE_NAMES) {
+      const spec = serviceSpec(service);
+      const base = spec.kind === 'escrow' ? { ...ESCROW, service } : { ...DIRECT, service };
+      for (const name of [...spec.required, ...spec.optional]) {
+        assert.throws(
+          () => validatePaymentParams({ ...base, [name]: 'a&b=c' }, 'utf-8'),
+          (e: unknown) => e instanceof AlipayError && e.field === name,
+          `${service}: ${name}="a&b=c" must be refused, naming ${name}`,
+        );
+      }
+    }
+  });
+});
+
+describe('control and bidirectional-formatting characters are refused in every value', () => {
+  const named = /U\+[0-9A-F]{4}/;
+  // C0 (tab included), DEL, C1, line/paragraph separators, bidi marks, embeddings, overrides and isolates.
+  const refused = ['\u0000', '\t', '\n', '\r', '\u001B', '\u007F', '\u0085', '\u009F', '\u061C', '\u200E', '\u200F', '\u2028', '\u2029',
+    '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'];
+
+  for (const ch of refused) {
+    const cp = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    test(`${cp} in subject is refused, naming subject and the character`, () => {
+      refuses({ ...DIRECT, subject: `Tea${ch}cake` }, { code: 'INVALID_PARAMETER', field: 'subject', message: new RegExp(`${cp.replace('+', '\\+')} .*at character 3`) });
+    });
+  }
+
+  test('ordinary text stays accepted: Chinese, full-width punctuation, a zero-width joiner, an Arabic word', () => {
+    for (const subject of ['西湖龙井茶，250 g', '茶＆点心', '👩\u200D💻 dev', 'شاي']) {
+      assert.equal(validatePaymentParams({ ...DIRECT, subject }, 'utf-8').subject, subject);
+    }
+  });
+
+  test('for every parameter of every service, a value with U+202E is refused naming that parameter', () => {
+    for (const service of SERVICE_NAMES) {
+      const spec = serviceSpec(service);
+      const base = spec.kind === 'escrow' ? { ...ESCROW, service } : { ...DIRECT, service };
+      for (const name of [...spec.required, ...spec.optional]) {
+        assert.throws(
+          () => validatePaymentParams({ ...base, [name]: 'ab\u202Ec' }, 'utf-8'),
+          (e: unknown) => e instanceof AlipayError && e.field === name && (name === 'service' || named.test(e.message)),
+          `${service}: ${name} with U+202E must be refused, naming ${name} and the character`,
+        );
+      }
+    }
   });
 });
 
@@ -338,5 +425,83 @@ describe('chargeableAmounts: what the buyer may pay, in fen', () => {
 
   test('a donation without an amount has no fixed total', () => {
     assert.deepEqual(chargeableAmounts(validated(DONATION)), []);
+  });
+});
+
+describe('price × quantity is bounded by the same maximum as any amount, 100000000.00', () => {
+  const withPrice: Record<string, Record<string, string>> = {
+    create_direct_pay_by_user: without(DIRECT, 'total_fee'),
+    create_digital_goods_trade_p: { ...without(DIRECT, 'total_fee'), service: 'create_digital_goods_trade_p' },
+    create_donate_trade_p: DONATION,
+    create_partner_trade_by_buyer: ESCROW,
+    trade_create_by_buyer: { ...ESCROW, service: 'trade_create_by_buyer' },
+  };
+  const atMost = /the total price × quantity \(\+ logistics fee, discount\) must be at most 100000000\.00/;
+
+  for (const [service, base] of Object.entries(withPrice)) {
+    test(`${service}: 100000000.00 × 2 is refused, naming quantity; 50000000.00 × 2 and 100000000.00 × 1 are accepted`, () => {
+      refuses({ ...base, price: '100000000.00', quantity: '2' }, { code: 'INVALID_PARAMETER', field: 'quantity', message: atMost });
+      assert.deepEqual(chargeableAmounts(validatePaymentParams({ ...base, price: '50000000.00', quantity: '2' }, 'utf-8')), [10_000_000_000]);
+      assert.deepEqual(chargeableAmounts(validatePaymentParams({ ...base, price: '100000000.00', quantity: '1' }, 'utf-8')), [10_000_000_000]);
+    });
+
+    test(`${service}: 99999999.99 × 999999999 (beyond the safe-integer range in fen) is refused, naming quantity`, () => {
+      refuses({ ...base, price: '99999999.99', quantity: '999999999' }, { code: 'INVALID_PARAMETER', field: 'quantity', message: atMost });
+    });
+  }
+
+  test('any price and quantity: either refused naming quantity, or the exact product, a safe integer of at most 100000000.00', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000_000 }), fc.integer({ min: 1, max: 999_999_999 }), (priceFen, quantity) => {
+        const req = { ...without(DIRECT, 'total_fee'), price: formatYuan(priceFen), quantity: String(quantity) };
+        const exact = BigInt(priceFen) * BigInt(quantity);
+        if (exact > 10_000_000_000n) {
+          refuses(req, { code: 'INVALID_PARAMETER', field: 'quantity', message: atMost });
+        } else {
+          assert.deepEqual(chargeableAmounts(validatePaymentParams(req, 'utf-8')), [Number(exact)]);
+        }
+      }),
+    );
+  });
+});
+
+describe('escrow discount: the buyer pays price × quantity + BUYER_PAY logistics fee + discount', () => {
+  const validated = (p: Record<string, string>) => validatePaymentParams(p, 'utf-8');
+  /** The protocol doc's example: 100.00 × 1, EXPRESS 10.00 paid by the buyer. */
+  const TEA = { ...ESCROW, price: '100.00', quantity: '1', logistics_type: 'EXPRESS', logistics_fee: '10.00', logistics_payment: 'BUYER_PAY' };
+
+  test('discount -20.00 takes 20.00 off: 100.00 + 10.00 - 20.00 is 9000 fen', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...TEA, discount: '-20.00' })), [9000]);
+  });
+
+  test('a positive discount is added as given: + 5 is 11500 fen', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...TEA, discount: '5' })), [11500]);
+  });
+
+  test('the discount applies to every logistics option', () => {
+    const req = { ...TEA, discount: '-20', logistics_type_1: 'EMS', logistics_fee_1: '25', logistics_payment_1: 'BUYER_PAY', logistics_type_2: 'POST', logistics_fee_2: '5', logistics_payment_2: 'SELLER_PAY' };
+    assert.deepEqual(chargeableAmounts(validated(req)), [9000, 10500, 8000]);
+  });
+
+  test('a discount that leaves exactly 0.01 is accepted; one that leaves 0.00 is refused, naming discount', () => {
+    assert.deepEqual(chargeableAmounts(validated({ ...TEA, discount: '-109.99' })), [1]);
+    refuses({ ...TEA, discount: '-110.00' }, { code: 'INVALID_PARAMETER', field: 'discount', message: /total .*0\.00.* is below the minimum 0\.01/ });
+    refuses({ ...TEA, discount: '-500' }, { code: 'INVALID_PARAMETER', field: 'discount', message: /below the minimum 0\.01/ });
+  });
+
+  test('only the option it takes below 0.01 matters: every option must stay payable', () => {
+    const req = { ...TEA, logistics_payment: 'SELLER_PAY', discount: '-100.00', logistics_type_1: 'EMS', logistics_fee_1: '25', logistics_payment_1: 'BUYER_PAY' };
+    refuses(req, { code: 'INVALID_PARAMETER', field: 'discount', message: /logistics option EXPRESS/ });
+  });
+
+  test('a positive discount that lifts the total above 100000000.00 is refused, naming discount', () => {
+    const req = { ...TEA, price: '99999990.00', discount: '0.01' };
+    assert.deepEqual(chargeableAmounts(validated({ ...req, discount: '0.00' })), [10_000_000_000]);
+    refuses(req, { code: 'INVALID_PARAMETER', field: 'discount', message: /above the maximum 100000000\.00/ });
+  });
+
+  test('a BUYER_PAY logistics fee that lifts the total above 100000000.00 is refused, naming that fee', () => {
+    const req = { ...TEA, price: '100000000.00', logistics_type_1: 'EMS', logistics_fee_1: '0.01', logistics_payment_1: 'BUYER_PAY', logistics_fee: '0', discount: '' };
+    refuses(req, { code: 'INVALID_PARAMETER', field: 'logistics_fee_1', message: /above the maximum 100000000\.00/ });
   });
 });

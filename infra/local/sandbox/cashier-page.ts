@@ -37,6 +37,7 @@ export function cashierPage(trade: Trade): string {
   const amount = trade.totalFee === ''
     ? '<dd id="amount" data-amount="">由捐赠人填写 Chosen by the donor</dd>'
     : `<dd id="amount" data-amount="${e(trade.totalFee)}">¥${e(trade.totalFee)}</dd>`;
+  const discount = trade.params.discount ? `<dt>优惠 Discount</dt><dd id="discount" data-discount="${e(trade.params.discount)}">¥${e(trade.params.discount)}</dd>` : '';
   const refund = trade.refundStatus ? `<dt>退款 Refund</dt><dd id="refund-status" data-refund-status="${e(trade.refundStatus)}">${e(trade.refundStatus)} ${e(trade.gmtRefund ?? '')}</dd>` : '';
   const shipping = trade.logistics ? `<dt>物流 Logistics</dt><dd id="logistics">${e(trade.logistics.type)} ¥${e(trade.logistics.fee)} (${e(trade.logistics.payment)})${trade.logistics.name ? `, ${e(trade.logistics.name)} ${e(trade.logistics.invoiceNo ?? '')}` : ''}</dd>` : '';
   const history = trade.history.map((h) => `<li>${e(h.at)} ${e(h.status)}</li>`).join('');
@@ -53,6 +54,7 @@ ${trade.body ? `<dt>描述 Description</dt><dd id="body">${e(trade.body)}</dd>` 
 <dt>交易号 Trade number</dt><dd id="trade-no">${e(trade.tradeNo)}</dd>
 <dt>交易类型 Service</dt><dd>${e(SERVICES[trade.service].title)} (${e(trade.service)})</dd>
 ${shipping}
+${discount}
 <dt>交易状态 Status</dt><dd id="trade-status" data-status="${e(trade.status)}">${e(STATUS_TEXT[trade.status])} <code>${e(trade.status)}</code></dd>
 ${refund}
 </dl>

@@ -1,8 +1,9 @@
 // The sandbox's trades, pure: creation from a validated request, the status moves each button makes, the
 // decision on a reused out_trade_no, and the field set Alipay reports for a trade. Money is integer fen.
 import type { Charset } from '../../../shared/alipay/charset.ts';
-import { type Fen, formatYuan, MAX_PAYMENT_FEN, parseYuan } from '../../../shared/alipay/amount.ts';
-import { chargeableAmounts, serviceSpec, type TradeKind } from '../../../shared/alipay/services.ts';
+import { formatYuan, parseYuan } from '../../../shared/alipay/amount.ts';
+import { serviceSpec, type TradeKind } from '../../../shared/alipay/services.ts';
+import { buyerTotal } from './buyer-total.ts';
 import type { SandboxTrade, SandboxTradeStatus, TradeAction } from './index.ts';
 
 /** The sandbox's own record; snapshots handed out are copies. */
@@ -33,19 +34,10 @@ export interface NewTradeInput {
 
 const has = (p: Readonly<Record<string, string>>, k: string): p is Record<string, string> => p[k] !== undefined && p[k] !== '';
 
-/** The amount the buyer pays, in fen; undefined for a donation that leaves it to the donor. */
-export function amountOf(params: Readonly<Record<string, string>>): Fen | Refusal | undefined {
-  // For escrow with several logistics options the buyer gets the first one (the cashier offers no choice).
-  const total = chargeableAmounts(params)[0];
-  if (total === undefined) return undefined;
-  if (total > MAX_PAYMENT_FEN) return { refused: `the total ${formatYuan(Math.min(total, Number.MAX_SAFE_INTEGER))} is above the maximum ${formatYuan(MAX_PAYMENT_FEN)}` };
-  return total;
-}
-
 export function createTrade(input: NewTradeInput): Trade | Refusal {
   const { params } = input;
   const spec = serviceSpec(params.service);
-  const amount = amountOf(params);
+  const amount = buyerTotal(params);
   if (isRefusal(amount)) return amount;
   return {
     partner: input.partner,
@@ -55,7 +47,7 @@ export function createTrade(input: NewTradeInput): Trade | Refusal {
     outTradeNo: params.out_trade_no!,
     tradeNo: input.tradeNo,
     status: 'WAIT_BUYER_PAY',
-    totalFee: amount === undefined ? '' : formatYuan(amount),
+    totalFee: amount ?? '',
     subject: params.subject!,
     ...(has(params, 'body') ? { body: params.body } : {}),
     ...(has(params, 'notify_url') ? { notifyUrl: params.notify_url } : {}),
@@ -214,7 +206,7 @@ export function tradeFields(trade: Trade): [string, string][] {
     ['total_fee', trade.totalFee],
     ['price', has(p, 'price') ? p.price : trade.totalFee],
     ['quantity', has(p, 'quantity') ? p.quantity : trade.totalFee === '' ? undefined : '1'],
-    ['discount', '0.00'],
+    ['discount', discountOf(trade)],
     ['is_total_fee_adjust', 'N'],
     ['use_coupon', 'N'],
     ['seller_id', trade.sellerId],
@@ -231,6 +223,9 @@ export function tradeFields(trade: Trade): [string, string][] {
   ];
   return fields.filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '');
 }
+
+/** The request's discount (escrow), or 0.00. */
+export const discountOf = (trade: Trade): string => trade.params.discount || '0.00';
 
 function escrowFields(trade: Trade): [string, string | undefined][] {
   const p = trade.params;

@@ -3,7 +3,7 @@ import { type Charset, encodeText } from '../../../shared/alipay/charset.ts';
 import { byteParamsFromStrings } from '../../../shared/alipay/params.ts';
 import { escapeHtml } from '../../../shared/alipay/request.ts';
 import { signBytes } from '../../../shared/alipay/sign.ts';
-import type { Trade } from './trades.ts';
+import { discountOf, type Trade } from './trades.ts';
 
 export interface XmlAnswer {
   body: Buffer;
@@ -40,7 +40,7 @@ export function queryTradeFields(trade: Trade): [string, string][] {
     body: trade.body,
     buyer_email: trade.buyerEmail,
     buyer_id: trade.buyerId,
-    discount: '0.00',
+    discount: discountOf(trade),
     flag_trade_locked: '0',
     gmt_close: trade.gmtClose,
     gmt_create: trade.gmtCreate,
