@@ -5,20 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import { notification, returnQuery } from '../support/alipay-messages.ts';
 import { getPayment, getReturn, postNotify, postPayment } from '../support/api.ts';
 import { useTestApp } from '../support/app-env.ts';
-import { DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.ts';
+import { useDynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.ts';
 import { createOrder, paymentExample } from '../support/payments.ts';
 
 const { app } = useTestApp();
-let proxy: DynamoDbFaultProxy;
-const realEndpoint = process.env.DYNAMODB_ENDPOINT!;
-
-before(async () => {
-  proxy = await new DynamoDbFaultProxy(realEndpoint).start();
-});
-after(async () => {
-  app.setEnv({ DYNAMODB_ENDPOINT: realEndpoint });
-  await proxy.stop();
-});
+const faults = useDynamoDbFaultProxy(app);
+const realEndpoint = faults.realEndpoint;
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -76,9 +68,9 @@ describe('DynamoDB cannot be reached at all', () => {
 });
 
 describe('DynamoDB fails part of the way (through a proxy that fails chosen operations)', () => {
-  before(() => app.setEnv({ DYNAMODB_ENDPOINT: proxy.endpoint }));
+  before(() => app.setEnv({ DYNAMODB_ENDPOINT: faults.proxy.endpoint }));
   after(() => {
-    proxy.heal();
+    faults.proxy.heal();
     app.setEnv({ DYNAMODB_ENDPOINT: realEndpoint });
   });
 
@@ -88,13 +80,13 @@ describe('DynamoDB fails part of the way (through a proxy that fails chosen oper
       const before = await app.getOrder(order.outTradeNo);
       const message = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
 
-      proxy.fail('TransactWriteItems', fault);
+      faults.proxy.fail('TransactWriteItems', fault);
       assert.equal((await postNotify(message)).body, 'fail');
       assert.equal(app.gateway.callCount(message.notifyId), 1);
       assert.deepEqual(await app.getOrder(order.outTradeNo), before);
       assert.deepEqual(await app.notifications(message.notifyId), []);
 
-      proxy.heal();
+      faults.proxy.heal();
       assert.equal((await postNotify(message)).body, 'success');
       const stored = await app.getOrder(order.outTradeNo);
       assert.equal(stored!.status, 'TRADE_SUCCESS');
@@ -107,9 +99,9 @@ describe('DynamoDB fails part of the way (through a proxy that fails chosen oper
   test('the write succeeds but its answer is lost: the handler finds its own write, answers success, applied once', async () => {
     const order = await createOrder();
     const message = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
-    proxy.fail('TransactWriteItems', 'answer_lost');
+    faults.proxy.fail('TransactWriteItems', 'answer_lost');
     assert.equal((await postNotify(message)).body, 'success');
-    proxy.heal();
+    faults.proxy.heal();
     const stored = await app.getOrder(order.outTradeNo);
     assert.equal(stored!.status, 'TRADE_SUCCESS');
     assert.equal(stored!.version, 2);
@@ -125,9 +117,9 @@ describe('DynamoDB fails part of the way (through a proxy that fails chosen oper
   test('the read fails: fail before notify_verify is asked', async () => {
     const order = await createOrder();
     const message = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
-    proxy.fail('BatchGetItem');
+    faults.proxy.fail('BatchGetItem');
     assert.equal((await postNotify(message)).body, 'fail');
-    proxy.heal();
+    faults.proxy.heal();
     assert.equal(app.gateway.callCount(message.notifyId), 0);
     assert.equal((await app.getOrder(order.outTradeNo))!.status, 'CREATED');
   });

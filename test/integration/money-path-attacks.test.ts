@@ -169,7 +169,7 @@ describe('D8: re-splitting a signed message', () => {
     await assertGenuineNotifyApplies(outTradeNo, genuine);
   });
 
-  test('D8: (control, passes today) a notification with a key given twice is refused: fail, order unchanged', async () => {
+  test('D8: a notification with a key given twice is refused: fail, order unchanged', async () => {
     const order = await createOrder();
     const before = await app.getOrder(order.outTradeNo);
     const genuine = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });

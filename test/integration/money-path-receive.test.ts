@@ -155,7 +155,7 @@ describe('D6: a status impossible for the trade kind is an anomaly, before or af
     assert.deepEqual((await app.notifications(escrowOnly.notifyId)).map((r) => r.outcome), ['anomaly']);
   });
 
-  test('D6: (control, passes today) the same WAIT_SELLER_SEND_GOODS before payment is already an unexpected_status anomaly', async () => {
+  test('D6: the same WAIT_SELLER_SEND_GOODS before payment is already an unexpected_status anomaly', async () => {
     const order = await createOrder('create_direct_pay_by_user');
     const escrowOnly = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'WAIT_SELLER_SEND_GOODS', totalFee: order.paidFee });
     assertAnswer(await postNotify(escrowOnly), 'success');
@@ -177,7 +177,7 @@ describe('D6: a status impossible for the trade kind is an anomaly, before or af
     assert.deepEqual((await app.notifications(instant.notifyId)).map((r) => r.outcome), ['anomaly']);
   });
 
-  test('D6: (control, passes today) pure escrow at WAIT_SELLER_SEND_GOODS receives TRADE_SUCCESS: anomaly unexpected_status, status unchanged', async () => {
+  test('D6: pure escrow at WAIT_SELLER_SEND_GOODS receives TRADE_SUCCESS: anomaly unexpected_status, status unchanged', async () => {
     const order = await createOrder('create_partner_trade_by_buyer');
     assertAnswer(await postNotify(notification({ outTradeNo: order.outTradeNo, tradeStatus: 'WAIT_SELLER_SEND_GOODS', totalFee: order.paidFee })), 'success');
     const instant = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
@@ -189,7 +189,7 @@ describe('D6: a status impossible for the trade kind is an anomaly, before or af
     assert.deepEqual((await app.notifications(instant.notifyId)).map((r) => r.outcome), ['anomaly']);
   });
 
-  test('D6: (control, passes today) the dual service trade_create_by_buyer may be paid as instant: TRADE_SUCCESS applies', async () => {
+  test('D6: the dual service trade_create_by_buyer may be paid as instant: TRADE_SUCCESS applies', async () => {
     const order = await createOrder('trade_create_by_buyer');
     const instant = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
     assertAnswer(await postNotify(instant), 'success');

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { notification } from '../support/alipay-messages.ts';
 import { postNotify } from '../support/api.ts';
 import { useTestApp } from '../support/app-env.ts';
-import { DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.ts';
+import { useDynamoDbFaultProxy } from '../support/dynamodb-fault-proxy.ts';
 import { createOrder } from '../support/payments.ts';
 
 /** serverless.yml: the Lambda timeout. An answer after it is no answer: Lambda has killed the handler. */
@@ -16,16 +16,8 @@ const DEADLINE_MS = 3_000;
 const GENEROUS = { timeout: 120_000 };
 
 const { app } = useTestApp({ HANDLER_DEADLINE_MS: String(DEADLINE_MS) });
-let proxy: DynamoDbFaultProxy;
-const realEndpoint = process.env.DYNAMODB_ENDPOINT!;
-
-before(async () => {
-  proxy = await new DynamoDbFaultProxy(realEndpoint).start();
-});
-after(async () => {
-  app.setEnv({ DYNAMODB_ENDPOINT: realEndpoint });
-  await proxy.stop();
-});
+const faults = useDynamoDbFaultProxy(app);
+const realEndpoint = faults.realEndpoint;
 
 /** The notify answer and how long it took: the deadline, not the hanging peer, must end the wait. */
 async function timedNotify(message: Parameters<typeof postNotify>[0]): Promise<{ body: string; ms: number }> {
@@ -35,17 +27,17 @@ async function timedNotify(message: Parameters<typeof postNotify>[0]): Promise<{
 }
 
 describe('DynamoDB accepts the connection and never answers', () => {
-  before(() => app.setEnv({ DYNAMODB_ENDPOINT: proxy.endpoint }));
+  before(() => app.setEnv({ DYNAMODB_ENDPOINT: faults.proxy.endpoint }));
   for (const operation of ['TransactWriteItems', 'BatchGetItem'] as const) {
     test(`${operation} hangs: notify answers fail before the Lambda timeout, nothing half-written; the next delivery applies it once`, GENEROUS, async () => {
-      proxy.heal();
+      faults.proxy.heal();
       const order = await createOrder();
       const before = await app.getOrder(order.outTradeNo);
       const message = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
 
-      proxy.fail(operation, 'hang');
+      faults.proxy.fail(operation, 'hang');
       const first = await timedNotify(message);
-      proxy.heal();
+      faults.proxy.heal();
       assert.equal(first.body, 'fail');
       assert.ok(first.ms < LAMBDA_TIMEOUT_MS - 1_000, `answered after ${Math.round(first.ms)} ms`);
       assert.deepEqual(await app.getOrder(order.outTradeNo), before);
@@ -61,11 +53,11 @@ describe('DynamoDB accepts the connection and never answers', () => {
 });
 
 describe('notify_verify accepts the connection and never answers, with a timeout longer than the Lambda', () => {
-  before(() => app.setEnv({ DYNAMODB_ENDPOINT: proxy.endpoint, NOTIFY_VERIFY_TIMEOUT_MS: '600000' }));
+  before(() => app.setEnv({ DYNAMODB_ENDPOINT: faults.proxy.endpoint, NOTIFY_VERIFY_TIMEOUT_MS: '600000' }));
   after(() => app.setEnv({ NOTIFY_VERIFY_TIMEOUT_MS: undefined }));
 
   test('the deadline ends the wait: fail before the Lambda timeout, nothing written; the retry applies it', GENEROUS, async () => {
-    proxy.heal();
+    faults.proxy.heal();
     const order = await createOrder();
     const message = notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
     app.gateway.answer(message.notifyId, 'hang');

@@ -1,5 +1,6 @@
 // An HTTP proxy in front of DynamoDB Local that fails chosen operations, for "DynamoDB is having trouble" tests over real HTTP.
 import http from 'node:http';
+import { after, before } from 'node:test';
 import { LoopbackFake } from './loopback-fake.ts';
 
 /**
@@ -60,4 +61,28 @@ export class DynamoDbFaultProxy extends LoopbackFake {
       upstream.end(Buffer.concat(chunks));
     });
   }
+}
+
+/**
+ * A fault proxy in front of the test run's DynamoDB Local for one test file, started before its first case and
+ * stopped after its last, with the app pointed back at the real endpoint. Point the app at `proxy.endpoint` with
+ * `app.setEnv({ DYNAMODB_ENDPOINT: … })` where a case wants faults.
+ */
+export function useDynamoDbFaultProxy(app: { setEnv(vars: Record<string, string | undefined>): void }): { readonly proxy: DynamoDbFaultProxy; realEndpoint: string } {
+  const realEndpoint = process.env.DYNAMODB_ENDPOINT!;
+  let current: DynamoDbFaultProxy | undefined;
+  before(async () => {
+    current = await new DynamoDbFaultProxy(realEndpoint).start();
+  });
+  after(async () => {
+    app.setEnv({ DYNAMODB_ENDPOINT: realEndpoint });
+    await current?.stop();
+  });
+  return {
+    realEndpoint,
+    get proxy() {
+      if (!current) throw new Error('useDynamoDbFaultProxy: the proxy starts in before(); use it inside a test');
+      return current;
+    },
+  };
 }
