@@ -59,13 +59,36 @@ async function get(url: string, options: GatewayClientOptions): Promise<string> 
     }
     throw new GatewayUnavailableError(`the gateway could not be reached: ${(err as Error)?.message ?? String(err)}`, 'network');
   }
-  let body: string;
-  try {
-    body = await response.text();
-  } catch (err) {
-    const name = (err as Error)?.name;
-    throw new GatewayUnavailableError(`reading the gateway's answer failed: ${name}`, name === 'TimeoutError' ? 'timeout' : 'network');
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new GatewayUnavailableError(`the gateway answered HTTP ${response.status}`, 'http_status');
   }
-  if (!response.ok) throw new GatewayUnavailableError(`the gateway answered HTTP ${response.status}`, 'http_status');
-  return body;
+  try {
+    return await boundedText(response, MAX_ANSWER_BYTES);
+  } catch (err) {
+    if (err instanceof GatewayUnavailableError) throw err;
+    const name = (err as Error)?.name;
+    throw new GatewayUnavailableError(`reading the gateway's answer failed: ${name}`, name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network');
+  }
+}
+
+/** notify_verify answers a word and the XML services a few KB: anything longer is garbage, and is not read into memory. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+async function boundedText(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new GatewayUnavailableError(`the gateway's answer is longer than ${maxBytes} bytes`, 'garbage');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -25,6 +25,16 @@ const ROUTES: Record<string, (res: ServerResponse) => void> = {
     res.end('true'); // a body that looks right does not make an error status an answer
   },
   '/hang': () => {},
+  '/endless': (res) => {
+    // 1 KB chunks for as long as the client reads: a broken proxy, or someone else's server
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const chunk = 'x'.repeat(1024);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  },
   '/slow-body': (res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.write('tr'); // headers and part of the body, then nothing
@@ -118,6 +128,17 @@ describe('no usable answer', () => {
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 150 && elapsed < 4000, `took ${elapsed} ms (the default timeout is 5000)`);
     assert.match(err.message, /within 200 ms/);
+  });
+
+  test("an answer that never ends is garbage once it passes 64 KB, and is not read into memory", async () => {
+    const err = await unavailable(verify('/endless', undefined, 60_000), 'garbage');
+    assert.match(err.message, /longer than 65536 bytes/);
+  });
+
+  test("the caller's signal (the request's deadline) abandons the call before its own timeout", async () => {
+    const deadline = AbortSignal.timeout(100);
+    const err = await unavailable(notifyVerify(PARTNER, 'x', { gatewayUrl: `${base}/hang`, timeoutMs: 600_000, signal: deadline }), 'timeout');
+    assert.match(err.message, /before the request's deadline/);
   });
 
   test('a body that stops halfway times out too', async () => {
