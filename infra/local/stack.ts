@@ -132,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       NOTIFICATIONS_TABLE: setting('NOTIFICATIONS_TABLE'),
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
     };
-    for (const name of ['ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS'] as const) {
+    for (const name of ['ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS', 'DYNAMODB_REQUEST_TIMEOUT_MS'] as const) {
       if (env[name]) handlerEnv[name] = env[name]!;
     }
     if (handlerEnv.RETURN_RESULT_URL === '') delete handlerEnv.RETURN_RESULT_URL; // RETURN_RESULT_URL= : the handler's own page

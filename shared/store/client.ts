@@ -1,11 +1,17 @@
 // The DynamoDB client for handlers and the local stack: few retries and short timeouts, so a notify answers `fail` in time.
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 
+const DEFAULT_REQUEST_TIMEOUT_MS = 3_000;
+
 export function createDynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
   const config: DynamoDBClientConfig = {
     maxAttempts: 3,
-    // Without throwOnRequestTimeout, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes.
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: 1_000,
+      requestTimeout: requestTimeoutMs(env),
+      // Without it, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes, and waits on.
+      throwOnRequestTimeout: true,
+    },
   };
   const endpoint = env.DYNAMODB_ENDPOINT?.trim();
   if (endpoint) {
@@ -17,4 +23,12 @@ export function createDynamoClient(env: NodeJS.ProcessEnv = process.env): Dynamo
     }
   }
   return new DynamoDBClient(config);
+}
+
+/** DYNAMODB_REQUEST_TIMEOUT_MS: per attempt; the request's deadline bounds all attempts together. */
+function requestTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const v = env.DYNAMODB_REQUEST_TIMEOUT_MS;
+  if (v === undefined || v === '') return DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!/^[1-9]\d{0,6}$/.test(v)) throw new Error(`configuration: DYNAMODB_REQUEST_TIMEOUT_MS: "${v}" is not a positive whole number of milliseconds`);
+  return Number(v);
 }

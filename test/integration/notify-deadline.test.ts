@@ -56,7 +56,7 @@ describe('DynamoDB accepts the connection and never answers', () => {
 
 describe('notify_verify accepts the connection and never answers, with a timeout longer than the Lambda', () => {
   before(() => app.setEnv({ DYNAMODB_ENDPOINT: faults.proxy.endpoint, NOTIFY_VERIFY_TIMEOUT_MS: '600000' }));
-  after(() => app.setEnv({ NOTIFY_VERIFY_TIMEOUT_MS: undefined }));
+  after(() => app.setEnv({ NOTIFY_VERIFY_TIMEOUT_MS: app.env.NOTIFY_VERIFY_TIMEOUT_MS }));
 
   test('the deadline ends the wait: fail before the Lambda timeout, nothing written; the retry applies it', GENEROUS, async (t) => {
     faults.proxy.heal();

@@ -200,7 +200,7 @@ describe('notify_verify', () => {
       try {
         assertAnswer(await postNotify(message), 'fail');
       } finally {
-        app.setEnv({ NOTIFY_VERIFY_TIMEOUT_MS: undefined, HANDLER_DEADLINE_MS: undefined });
+        app.setEnv({ NOTIFY_VERIFY_TIMEOUT_MS: app.env.NOTIFY_VERIFY_TIMEOUT_MS, HANDLER_DEADLINE_MS: app.env.HANDLER_DEADLINE_MS });
       }
       await assertUnchanged(order.outTradeNo, before);
       assert.deepEqual(await app.notifications(message.notifyId), []);

@@ -11,13 +11,23 @@ import { testDynamoClient, uniqueTableName } from './dynamodb.ts';
 import { type FakeGateway, startFakeGateway } from './fake-gateway.ts';
 
 export const STOREFRONT_TOKEN = 'storefront-test-token-0123456789';
+
+/**
+ * Timeouts far beyond what a busy machine needs (CI may run on one: every core taken, stalls of seconds). A test of
+ * a timeout sets a short one itself and injects what never answers; no other test may depend on an idle machine.
+ */
+export const GENEROUS_BUDGETS = {
+  HANDLER_DEADLINE_MS: '60000',
+  NOTIFY_VERIFY_TIMEOUT_MS: '30000',
+  DYNAMODB_REQUEST_TIMEOUT_MS: '20000',
+} as const;
 export const PUBLIC_BASE_URL = 'https://shop.example.com';
 
 /** Variables this module owns; anything not given is removed, so one file's settings never leak into a case. */
 const OWNED = [
   'ALIPAY_PARTNER', 'ALIPAY_KEY', 'ALIPAY_KEY_PARAMETER', 'ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'ALIPAY_GATEWAY_URL',
   'PUBLIC_BASE_URL', 'RETURN_RESULT_URL', 'STOREFRONT_TOKEN', 'STOREFRONT_TOKEN_PARAMETER', 'ORDERS_TABLE',
-  'NOTIFICATIONS_TABLE', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS',
+  'NOTIFICATIONS_TABLE', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS', 'DYNAMODB_REQUEST_TIMEOUT_MS',
 ] as const;
 
 /** A stored notification item as the tests inspect it (rejected ones carry `claimedNotifyId`). */
@@ -51,6 +61,7 @@ export async function setUpApp(extraEnv: Record<string, string | undefined> = {}
     STOREFRONT_TOKEN,
     PUBLIC_BASE_URL,
     ALIPAY_GATEWAY_URL: gateway.url,
+    ...GENEROUS_BUDGETS,
     ORDERS_TABLE: tables.orders,
     NOTIFICATIONS_TABLE: tables.notifications,
   };

@@ -10,7 +10,7 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import type { Order } from '../../shared/orders/order.ts';
 import { createDynamoClient } from '../../shared/store/client.ts';
 import { DynamoDbPaymentStore } from '../../shared/store/dynamodb-payment-store.ts';
-import { captureLogs } from './app-env.ts';
+import { captureLogs, GENEROUS_BUDGETS } from './app-env.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { uniqueTableName } from './dynamodb.ts';
 import { FrontDoor } from './front-door.ts';
@@ -49,7 +49,7 @@ export function useE2e(env: Record<string, string> = {}): E2e {
     const tables = { ORDERS_TABLE: uniqueTableName('e2e-orders'), NOTIFICATIONS_TABLE: uniqueTableName('e2e-notifications') };
     e.stack = await startLocalStack({
       // DYNAMODB_ENDPOINT comes from test/run.ts; the handlers get their own tables.
-      env: { DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT, ...tables, ...env },
+      env: { DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT, ...tables, ...GENEROUS_BUDGETS, ...env },
       port: 0,
       sandboxPort: 0,
       dataDir: null,
