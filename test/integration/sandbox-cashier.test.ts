@@ -85,7 +85,7 @@ function press(tradeNo: string, action: string, form: Record<string, string> = {
 
 /** Waits for the notification about `outTradeNo` with this status, checks its sign, returns its fields as text. */
 async function notified(outTradeNo: string, status: string, charset: Charset = 'utf-8'): Promise<{ n: ReceivedNotification; fields: Record<string, string> }> {
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 30_000; // generous: a busy machine may stall for seconds
   for (;;) {
     const n = merchant.received.find((r) => r.params.get('out_trade_no')?.toString('latin1') === outTradeNo && r.tradeStatus === status);
     if (n) {
