@@ -27,7 +27,8 @@ export interface StartOptions {
   host?: string;
 }
 
-const READY_TIMEOUT_MS = 30_000;
+// Java starts in seconds; a crowded machine can take far longer, and giving up early helps nobody.
+const READY_TIMEOUT_MS = 120_000;
 const POLL_INTERVAL_MS = 100;
 const KILL_GRACE_MS = 3_000;
 const JAVA_MISSING = 'Java 17 is required for DynamoDB Local: install openjdk-17-jre-headless';

@@ -32,7 +32,8 @@ function runStart(env: Record<string, string | undefined>): Run {
 }
 
 async function urlsOf(run: Run): Promise<Record<string, string>> {
-  const deadline = Date.now() + 60_000;
+  // Far above the few seconds it takes, for a crowded machine; the stack's own DynamoDB Local wait is 120 s.
+  const deadline = Date.now() + 180_000;
   while (!run.output().includes('Ctrl-C stops')) {
     if (run.child.exitCode !== null || Date.now() > deadline) assert.fail(`npm start did not come up:\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 100));

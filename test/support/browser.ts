@@ -37,7 +37,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     args: CHROMIUM_ARGS,
     timeout: 60_000,
   });
-  context.setDefaultTimeout(20_000);
+  // Generous: a busy machine may stall for seconds; a page that never shows what is awaited still fails.
+  context.setDefaultTimeout(60_000);
   return {
     context,
     newPage: () => context.newPage(),
