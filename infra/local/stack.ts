@@ -10,6 +10,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { apiGatewayListener } from './http-adapter.ts';
 import { listenOnLoopback } from './loopback-server.ts';
 import { ROUTES } from './routes.ts';
+import { handler as reconcileHandler } from '../../functions/reconcile.ts';
 import { startSandbox, type DeliveryKnobs, type Sandbox, type SandboxOptions } from './sandbox/index.ts';
 import { storefrontHandler } from './storefront.ts';
 
@@ -132,7 +133,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       NOTIFICATIONS_TABLE: setting('NOTIFICATIONS_TABLE'),
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
     };
-    for (const name of ['ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS', 'DYNAMODB_REQUEST_TIMEOUT_MS'] as const) {
+    // Locally an order waits one minute (not 30) before reconciliation asks Alipay about it, so a lost notification
+    // is recovered while you watch.
+    handlerEnv.RECONCILE_MIN_AGE_MINUTES = env.RECONCILE_MIN_AGE_MINUTES || '1';
+    for (const name of [
+      'ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS', 'DYNAMODB_REQUEST_TIMEOUT_MS',
+      'RECONCILE_CLOSE_AFTER_MINUTES', 'RECONCILE_MAX_ORDERS', 'ALIPAY_REFUND_MODE',
+    ] as const) {
       if (env[name]) handlerEnv[name] = env[name]!;
     }
     if (handlerEnv.RETURN_RESULT_URL === '') delete handlerEnv.RETURN_RESULT_URL; // RETURN_RESULT_URL= : the handler's own page
@@ -152,6 +159,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       onError: (err) => options.log?.(`handler error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
     }));
+
+    // The schedule serverless.yml gives reconcile in AWS, here a timer (RECONCILE_EVERY_SECONDS, 0 turns it off).
+    const every = numberSetting(env.RECONCILE_EVERY_SECONDS, 'RECONCILE_EVERY_SECONDS') ?? 60;
+    if (every > 0) {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        reconcileHandler().catch((err: unknown) => options.log?.(`reconcile failed: ${err instanceof Error ? err.message : String(err)}`)).finally(() => (running = false));
+      }, every * 1000);
+      timer.unref();
+      cleanups.push(async () => clearInterval(timer));
+    }
 
     return {
       apiUrl,

@@ -125,13 +125,16 @@ async function checkout(opts: StorefrontOptions, form: URLSearchParams): Promise
 
 const RESULT_TEXT = {
   paid: '支付成功 Payment received',
+  refunded: '已退款 Refunded',
   waiting: '等待支付确认 Waiting for Alipay’s confirmation',
   failed: '交易已关闭 Payment not completed',
 } as const;
 
-function resultOf(status: string): keyof typeof RESULT_TEXT {
-  if (['TRADE_SUCCESS', 'TRADE_FINISHED', 'WAIT_SELLER_SEND_GOODS', 'WAIT_BUYER_CONFIRM_GOODS'].includes(status)) return 'paid';
-  if (status === 'TRADE_CLOSED') return 'failed';
+function resultOf(order: { status: string; refundedFee?: string; refundStatus?: string }): keyof typeof RESULT_TEXT {
+  // Money went back (in part or in full, which also closes the trade): that is what the buyer needs to read.
+  if ((order.refundedFee !== undefined && order.refundedFee !== '0.00') || order.refundStatus === 'REFUND_SUCCESS') return 'refunded';
+  if (['TRADE_SUCCESS', 'TRADE_FINISHED', 'WAIT_SELLER_SEND_GOODS', 'WAIT_BUYER_CONFIRM_GOODS'].includes(order.status)) return 'paid';
+  if (order.status === 'TRADE_CLOSED') return 'failed';
   return 'waiting';
 }
 
@@ -140,14 +143,15 @@ async function orderPage(opts: StorefrontOptions, outTradeNo: string | null): Pr
   if (!outTradeNo) return errorPage(400, 'No order number in the link. 链接中没有订单号。', opts.links);
   const answer = await callApi(opts, 'GET', `/payments/${encodeURIComponent(outTradeNo)}`);
   if (answer.status !== 200) return errorPage(answer.status === 404 ? 404 : 502, `GET /payments/${outTradeNo} answered ${answer.status}: ${answer.json?.error?.message ?? ''}`, opts.links);
-  const order = answer.json as { outTradeNo: string; service: string; status: string; totalFee: string | null; tradeNo?: string; refundStatus?: string };
-  const result = resultOf(order.status);
+  const order = answer.json as { outTradeNo: string; service: string; status: string; totalFee: string | null; tradeNo?: string; refundStatus?: string; refundedFee?: string };
+  const result = resultOf(order);
   const rows = [
     ['订单号 Order', order.outTradeNo],
     ['支付方式 Service', order.service],
     ['金额 Amount', order.totalFee === null ? '—' : `¥${order.totalFee}`],
     ['状态 Status', order.status],
     ['支付宝交易号 Alipay trade', order.tradeNo ?? '—'],
+    ...(order.refundedFee && order.refundedFee !== '0.00' ? [['已退款 Refunded', `¥${order.refundedFee}`]] : []),
     ...(order.refundStatus ? [['退款 Refund', order.refundStatus]] : []),
   ].map(([k, v]) => `<tr><th>${escapeHtml(k!)}</th><td>${escapeHtml(v!)}</td></tr>`).join('');
   const final = ['TRADE_FINISHED', 'TRADE_CLOSED'].includes(order.status);

@@ -49,7 +49,7 @@ export function useE2e(env: Record<string, string> = {}): E2e {
     const tables = { ORDERS_TABLE: uniqueTableName('e2e-orders'), NOTIFICATIONS_TABLE: uniqueTableName('e2e-notifications') };
     e.stack = await startLocalStack({
       // DYNAMODB_ENDPOINT comes from test/run.ts; the handlers get their own tables.
-      env: { DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT, ...tables, ...GENEROUS_BUDGETS, ...env },
+      env: { DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT, ...tables, ...GENEROUS_BUDGETS, RECONCILE_EVERY_SECONDS: '0', ...env },
       port: 0,
       sandboxPort: 0,
       dataDir: null,
