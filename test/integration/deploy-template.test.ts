@@ -11,6 +11,7 @@ import { build, ROOT } from '../../infra/build/build.ts';
 import { LAMBDA_FUNCTIONS, LAMBDA_HANDLER } from '../../infra/build/functions.ts';
 import { ROUTES } from '../../infra/local/routes.ts';
 import { NOTIFICATION_TTL_ATTR, notificationsTableDefinition, ordersTableDefinition } from '../../shared/store/tables.ts';
+import { EXPECTED } from '../support/iam-expected.ts';
 
 const run = promisify(execFile);
 type Template = {
@@ -46,40 +47,6 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const resources = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 const logicalId = (slsName: string) => slsName[0]!.toUpperCase() + slsName.slice(1);
 const getAtt = (value: any): string | undefined => value?.['Fn::GetAtt']?.[0];
-
-/** What each function may do, and nothing more: table → actions, SSM parameters, log group. */
-const EXPECTED: Record<string, { tables: Record<string, string[]>; parameters: string[] }> = {
-  createPayment: { tables: { OrdersTable: ['dynamodb:PutItem'] }, parameters: ['alipay-key', 'storefront-token'] },
-  orderStatus: { tables: { OrdersTable: ['dynamodb:GetItem'] }, parameters: ['storefront-token'] },
-  notify: {
-    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
-    parameters: ['alipay-key'],
-  },
-  return: {
-    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
-    parameters: ['alipay-key'],
-  },
-  closePayment: {
-    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
-    parameters: ['alipay-key', 'storefront-token'],
-  },
-  shipPayment: {
-    tables: { OrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:PutItem'] },
-    parameters: ['alipay-key', 'storefront-token'],
-  },
-  refundPayment: {
-    tables: { OrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
-    parameters: ['alipay-key', 'storefront-token'],
-  },
-  reconcile: {
-    tables: {
-      OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-      'OrdersTable/index/awaiting-payment': ['dynamodb:Query'],
-      NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-    },
-    parameters: ['alipay-key'],
-  },
-};
 
 /** The table (or `Table/index/name`) an IAM resource names. */
 function tableOf(resource: any): string {
