@@ -136,15 +136,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Locally an order waits one minute (not 30) before reconciliation asks Alipay about it, so a lost notification
     // is recovered while you watch.
     handlerEnv.RECONCILE_MIN_AGE_MINUTES = env.RECONCILE_MIN_AGE_MINUTES || '1';
+    // DynamoDB Local on a developer's (busy) machine is slower than DynamoDB: more time per request; the request's
+    // deadline still bounds each notify.
+    handlerEnv.DYNAMODB_REQUEST_TIMEOUT_MS = env.DYNAMODB_REQUEST_TIMEOUT_MS || '20000';
     for (const name of [
-      'ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS', 'DYNAMODB_REQUEST_TIMEOUT_MS',
+      'ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS',
       'RECONCILE_CLOSE_AFTER_MINUTES', 'RECONCILE_MAX_ORDERS', 'ALIPAY_REFUND_MODE',
     ] as const) {
       if (env[name]) handlerEnv[name] = env[name]!;
     }
     if (handlerEnv.RETURN_RESULT_URL === '') delete handlerEnv.RETURN_RESULT_URL; // RETURN_RESULT_URL= : the handler's own page
 
-    await ensureTables(createDynamoClient(handlerEnv), { orders: handlerEnv.ORDERS_TABLE!, notifications: handlerEnv.NOTIFICATIONS_TABLE! });
+    // Creating tables is not a request anyone waits on: a minute per call.
+    await ensureTables(createDynamoClient({ ...handlerEnv, DYNAMODB_REQUEST_TIMEOUT_MS: '60000' }), { orders: handlerEnv.ORDERS_TABLE!, notifications: handlerEnv.NOTIFICATIONS_TABLE! });
 
     // The handlers read process.env once per cold start, as in Lambda.
     for (const name of ['ALIPAY_KEY_PARAMETER', 'STOREFRONT_TOKEN_PARAMETER', 'RETURN_RESULT_URL']) delete process.env[name];
