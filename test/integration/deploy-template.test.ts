@@ -28,7 +28,13 @@ const KMS_KEY = 'arn:aws:kms:ap-east-1:123456789012:key/00000000-1111-2222-3333-
 async function osls(stage: string, out: string, extraEnv: Record<string, string> = {}): Promise<Template> {
   // No credentials and no ALIPAY_PARTNER: packaging needs neither (CloudFormation checks the partner at deploy).
   const env = { PATH: process.env.PATH, HOME: work, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...extraEnv };
-  await run(path.join(ROOT, 'node_modules/.bin/osls'), ['package', '--stage', stage, '--package', out], { cwd: work, env, timeout: 120_000 });
+  try {
+    // Generous: three packagings on a crowded machine can take minutes.
+    await run(path.join(ROOT, 'node_modules/.bin/osls'), ['package', '--stage', stage, '--package', out], { cwd: work, env, timeout: 600_000 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; signal?: string };
+    throw new Error(`osls package --stage ${stage} failed${e.signal ? ` (${e.signal})` : ''}:\n${e.stderr ?? ''}\n${e.stdout ?? ''}`.slice(0, 4000));
+  }
   return JSON.parse(readFileSync(path.join(work, out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }
 
