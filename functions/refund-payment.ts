@@ -20,5 +20,6 @@ export const handler = jsonHandler('refund-payment', ['ALIPAY_KEY', 'STOREFRONT_
     refund: refundView(answer.refund),
     order: orderView(answer.order),
     ...(answer.confirm ? { confirm: answer.confirm } : {}),
+    ...(answer.stale ? { note: 'this refund was asked for on an earlier day: Alipay only takes a batch on its own day, so it was not sent again; it settles when Alipay reports it (use a new requestId for a new refund)' } : {}),
   });
 });

@@ -147,6 +147,8 @@ export interface RefundAnswer {
   order: Order;
   /** pwd: the signed request the seller opens to confirm the refund on Alipay's page. */
   confirm?: { url: string; form: Pick<GatewayForm, 'action' | 'method' | 'fields'> };
+  /** Asked again on a later day: Alipay no longer takes this batch, so nothing was sent; it settles by notification. */
+  stale?: boolean;
 }
 
 /**
@@ -155,12 +157,13 @@ export interface RefundAnswer {
  * The result arrives as a batch refund notification and settles the ledger entry.
  */
 export async function refundPayment(deps: OperationDeps, outTradeNo: string, ask: RefundAsk, deadline: Deadline): Promise<RefundAnswer> {
+  // The batch's date and its refund_date must be the same day (Alipay refuses REFUND_DATE_ERROR): fixed once, before
+  // any retry, even one that crosses midnight.
+  const at = deps.now();
   let batch: string | undefined;
   for (;;) {
     const order = await existing(deps, outTradeNo, deadline);
-    const at = deps.now();
-    const refundDate = beijingTime(new Date(at));
-    batch ??= batchNo(refundDate, await deps.store.nextSerial('refund-batch', { signal: deadline.signal }));
+    batch ??= batchNo(beijingTime(new Date(at)), await deps.store.nextSerial('refund-batch', { signal: deadline.signal }));
     const decision = requestRefund(order, { requestId: ask.requestId, batchNo: batch, amountFen: ask.amountFen, reason: ask.reason, mode: ask.mode, at });
     if (decision.outcome === 'refused') throw new PaymentError(decision.code, decision.detail, decision.code === 'REQUEST_ID_REUSED' ? 'requestId' : 'amount');
     if (decision.outcome === 'same_request') return send(deps, order, decision.entry, false, deadline);
@@ -173,6 +176,12 @@ export async function refundPayment(deps: OperationDeps, outTradeNo: string, ask
 }
 
 async function send(deps: OperationDeps, order: Order, entry: RefundEntry, created: boolean, deadline: Deadline): Promise<RefundAnswer> {
+  // Alipay takes a batch only on the day of its batch_no. Asked again on a later day, a pending refund cannot be sent
+  // again: the seller may have confirmed it already (its notification lost). Reconciliation or the batch notification
+  // settles it; a new refund needs a new requestId.
+  if (!created && beijingTime(new Date(entry.requestedAt)).slice(0, 10) !== beijingTime(new Date(deps.now())).slice(0, 10)) {
+    return { created, refund: entry, order, stale: true };
+  }
   const params = refundParams({
     batchNo: entry.batchNo, refundDate: beijingTime(new Date(entry.requestedAt)),
     items: [{ tradeNo: order.tradeNo!, amountFen: entry.amountFen, reason: entry.reason }],
@@ -190,7 +199,8 @@ async function send(deps: OperationDeps, order: Order, entry: RefundEntry, creat
   const answer = await deps.refundNoPwd(params, deadline.signal);
   // Asked again with the same batch_no (a retry of the same requestId), Alipay says it has it already.
   if (answer.ok || answer.error === 'DUPLICATE_BATCH_NO') return { created, refund: entry, order };
-  await markRefused(deps, order.outTradeNo, entry.batchNo, answer, deadline);
+  // Only a first request that Alipay refused is known not to have been taken; a retry's refusal proves nothing.
+  if (created) await markRefused(deps, order.outTradeNo, entry.batchNo, answer, deadline);
   throw refused(REFUND_SERVICES.nopwd, answer);
 }
 
