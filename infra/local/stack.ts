@@ -176,5 +176,6 @@ function knobsFromEnv(env: Readonly<Record<string, string | undefined>>): Partia
   if (duplicate !== undefined) knobs.duplicate = Math.floor(duplicate);
   if (delayMs !== undefined) knobs.delayMs = delayMs;
   if (env.SANDBOX_HOLD === '1' || env.SANDBOX_HOLD === 'true') knobs.hold = true;
+  if (env.SANDBOX_DROP === '1' || env.SANDBOX_DROP === 'true') knobs.drop = true;
   return knobs;
 }

@@ -181,9 +181,8 @@ export class SandboxEngine {
       const message = notifyMessage(stored, notifyId, account.key, now);
       this.deliveries.enqueue({
         notifyId,
-        tradeNo: stored.tradeNo,
-        outTradeNo: stored.outTradeNo,
-        tradeStatus: stored.status,
+        label: stored.status,
+        trade: refs(stored),
         url: stored.notifyUrl,
         body: message.encoded,
         contentType: notifyContentType(stored.charset),

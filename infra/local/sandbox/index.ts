@@ -19,6 +19,11 @@ export interface DeliveryKnobs {
   delayMs: number;
   /** Queue each notification's first send until release(). */
   hold: boolean;
+  /**
+   * Lose every new notification for good: never sent, logged as `notify_dropped` (for testing reconciliation). Wins
+   * over hold and delayMs; notifications already sent or held keep going.
+   */
+  drop: boolean;
 }
 
 export interface SandboxOptions {

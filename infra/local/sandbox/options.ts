@@ -22,7 +22,7 @@ export interface ResolvedOptions {
   readonly knobs: DeliveryKnobs;
 }
 
-export const DEFAULT_KNOBS: DeliveryKnobs = { duplicate: 0, delayMs: 0, hold: false };
+export const DEFAULT_KNOBS: DeliveryKnobs = { duplicate: 0, delayMs: 0, hold: false, drop: false };
 const MAX_DUPLICATE = 20;
 const MAX_DELAY_MS = 24 * 3600_000;
 
@@ -96,5 +96,6 @@ export function checkKnobs(k: DeliveryKnobs): DeliveryKnobs {
     fail(`knob delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}, got ${String(k.delayMs)}`);
   }
   if (typeof k.hold !== 'boolean') fail(`knob hold must be true or false, got ${String(k.hold)}`);
-  return { duplicate: k.duplicate, delayMs: k.delayMs, hold: k.hold };
+  if (typeof k.drop !== 'boolean') fail(`knob drop must be true or false, got ${String(k.drop)}`);
+  return { duplicate: k.duplicate, delayMs: k.delayMs, hold: k.hold, drop: k.drop };
 }

@@ -73,12 +73,15 @@ function knobsFrom(settings: Record<string, unknown>): Partial<DeliveryKnobs> {
   };
   number('duplicate');
   number('delayMs');
-  const hold = settings.hold;
-  if (hold !== undefined && hold !== '') {
-    if (hold === true || hold === 'true' || hold === 'on') out.hold = true;
-    else if (hold === false || hold === 'false' || hold === 'off') out.hold = false;
-    else throw new HttpProblem(400, `hold must be true or false, got ${JSON.stringify(hold)}`);
-  }
+  const flag = (name: 'hold' | 'drop'): void => {
+    const v = settings[name];
+    if (v === undefined || v === '') return;
+    if (v === true || v === 'true' || v === 'on') out[name] = true;
+    else if (v === false || v === 'false' || v === 'off') out[name] = false;
+    else throw new HttpProblem(400, `${name} must be true or false, got ${JSON.stringify(v)}`);
+  };
+  flag('hold');
+  flag('drop');
   return out;
 }
 
