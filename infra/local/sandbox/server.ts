@@ -8,6 +8,7 @@ import type { DeliveryKnobs, Sandbox, SandboxOptions, TradeAction } from './inde
 import { SandboxLog } from './log.ts';
 import { resolveOptions } from './options.ts';
 import { errorPage, paidPage, problemPage } from './pages.ts';
+import { refundPage, refundPagePath } from './refund-page.ts';
 import { isTradeAction } from './trades.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -101,6 +102,8 @@ function gatewayAnswer(answer: GatewayAnswer): Answer {
       return text(answer.text);
     case 'cashier':
       return redirect(`/cashier/${answer.tradeNo}`);
+    case 'refund_page':
+      return redirect(refundPagePath(answer.partner, answer.batchNo));
   }
 }
 
@@ -147,6 +150,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       const totalFee = form.get('total_fee');
       return actAnswer(engine.act(tradeNo, action, totalFee === null ? {} : { totalFee }), tradeNo, action);
     }
+    const refund = /^\/refund\/(\d{16})\/([0-9A-Za-z]{1,40})(\/confirm)?$/.exec(path);
+    if (refund) {
+      const [, partner, batchNo, confirm] = refund as unknown as [string, string, string, string | undefined];
+      if (confirm) {
+        only('POST');
+        await readBody(req); // the password field: there is no real seller to check it against
+        const result = engine.refunds.confirm(partner, batchNo);
+        if (!result.ok) return html(problemPage(result.status, result.message), result.status);
+        return redirect(refundPagePath(partner, batchNo), 303);
+      }
+      only('GET');
+      const batch = engine.batch(partner, batchNo);
+      return batch
+        ? html(refundPage(batch, (tradeNo) => engine.tradeByNo(tradeNo)))
+        : html(problemPage(404, `partner ${partner} has no refund batch ${batchNo} in this sandbox`), 404);
+    }
     if (path === '/sandbox' || path === '/sandbox/') {
       only('GET');
       return html(controlPage(log.entries, engine.deliveries.knobs(), engine.deliveries.heldCount()));
@@ -158,6 +177,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (path === '/sandbox/trades.json') {
       only('GET');
       return json(engine.allTrades());
+    }
+    if (path === '/sandbox/refunds.json') {
+      only('GET');
+      return json(engine.allBatches());
     }
     if (path === '/sandbox/knobs' || path === '/sandbox/release') {
       only('POST');
@@ -178,7 +201,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return fromForm ? redirect('/sandbox', 303) : json({ released });
     }
     if (path === '/') return redirect('/sandbox');
-    throw new HttpProblem(404, `nothing at ${path}: try /gateway.do, /cashier/{trade_no} or /sandbox`);
+    throw new HttpProblem(404, `nothing at ${path}: try /gateway.do, /cashier/{trade_no}, /refund/{partner}/{batch_no} or /sandbox`);
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -213,6 +236,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     release: (order = 'fifo') => engine.deliveries.release(releaseOrder(order)),
     idle: () => engine.deliveries.idle(),
     trade: (partner, outTradeNo) => engine.trade(partner, outTradeNo),
+    refundBatch: (partner, batchNo) => engine.batch(partner, batchNo),
     act: async (tradeNo, action, opts = {}) => {
       if (!isTradeAction(action)) throw new Error(`sandbox: unknown action ${JSON.stringify(action)}: use pay, close, ship, confirm, finish or refund`);
       const result = engine.act(tradeNo, action, opts.totalFee === undefined ? {} : { totalFee: opts.totalFee }, 'act()');
