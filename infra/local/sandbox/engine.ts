@@ -12,6 +12,7 @@ import { NotifyIds } from './notify-ids.ts';
 import type { ResolvedAccount, ResolvedOptions } from './options.ts';
 import { batchSnapshot, BatchBook } from './refund-batches.ts';
 import { RefundDesk } from './refund-desk.ts';
+import type { SandboxState } from './state-file.ts';
 import { TradeBook } from './trade-book.ts';
 import { type ActInput, applyAction, createTrade, isRefusal, reuseOutcome, snapshot, type Trade, unavailable } from './trades.ts';
 import { errorXml, queryXml, successXml, type XmlAnswer } from './xml.ts';
@@ -28,13 +29,18 @@ export type ActResult =
   | { ok: false; status: 400 | 404 | 409; message: string };
 
 export class SandboxEngine {
-  readonly trades = new TradeBook();
-  readonly batches = new BatchBook();
+  readonly trades: TradeBook;
+  readonly batches: BatchBook;
   readonly ids: NotifyIds;
   readonly deliveries: Deliveries;
   readonly refunds: RefundDesk;
 
-  constructor(private readonly options: ResolvedOptions, readonly log: SandboxLog) {
+  /** `kept`: trades and batches from an earlier run; `onChange`: called after each change to them (to save them). */
+  constructor(private readonly options: ResolvedOptions, readonly log: SandboxLog, kept: SandboxState = { trades: [], batches: [] }, onChange?: () => void) {
+    this.trades = new TradeBook(onChange);
+    this.trades.load(kept.trades);
+    this.batches = new BatchBook(onChange);
+    this.batches.load(kept.batches);
     this.ids = new NotifyIds(options.returnIdTtlMs);
     this.deliveries = new Deliveries({
       retrySpeedup: options.retrySpeedup,

@@ -40,6 +40,11 @@ export interface SandboxOptions {
   /** Per send; default 15_000. */
   deliveryTimeoutMs?: number;
   knobs?: Partial<DeliveryKnobs>;
+  /**
+   * Keep the trades and refund batches in `<dataDir>/sandbox-state.json` across restarts (created if missing; an
+   * unreadable file stops startSandbox). Absent: everything is in memory. One sandbox per directory at a time.
+   */
+  dataDir?: string;
   /** Called with every log entry as it is written, e.g. to print it. */
   onLog?: (entry: SandboxLogEntry) => void;
 }

@@ -8,6 +8,9 @@ export type RefundBatch = SandboxRefundBatch;
 export class BatchBook {
   private readonly batches = new Map<string, RefundBatch>();
 
+  /** `onChange` is called after every put (e.g. to save the batches). */
+  constructor(private readonly onChange: () => void = () => {}) {}
+
   private static key(partner: string, batchNo: string): string {
     return `${partner}\n${batchNo}`;
   }
@@ -19,6 +22,12 @@ export class BatchBook {
   /** Adds a new batch or replaces the stored version of the same one. */
   put(batch: RefundBatch): void {
     this.batches.set(BatchBook.key(batch.partner, batch.batchNo), batch);
+    this.onChange();
+  }
+
+  /** Takes back batches kept from an earlier run, without calling onChange. */
+  load(batches: readonly RefundBatch[]): void {
+    for (const batch of batches) this.batches.set(BatchBook.key(batch.partner, batch.batchNo), batch);
   }
 
   all(): RefundBatch[] {

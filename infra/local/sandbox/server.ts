@@ -9,6 +9,7 @@ import { SandboxLog } from './log.ts';
 import { resolveOptions } from './options.ts';
 import { errorPage, paidPage, problemPage } from './pages.ts';
 import { refundPage, refundPagePath } from './refund-page.ts';
+import { loadState, StateFile } from './state-file.ts';
 import { isTradeAction } from './trades.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -116,7 +117,13 @@ function actAnswer(result: ActResult, tradeNo: string, action: TradeAction): Ans
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const resolved = resolveOptions(options);
   const log = new SandboxLog(options.onLog);
-  const engine = new SandboxEngine(resolved, log);
+  const dataDir = resolved.dataDir;
+  const kept = dataDir ? loadState(dataDir) : undefined;
+  let stateFile: StateFile | undefined;
+  const engine = new SandboxEngine(resolved, log, kept, () => stateFile?.changed());
+  if (dataDir) {
+    stateFile = new StateFile(dataDir, () => ({ trades: engine.trades.all(), batches: engine.batches.all() }), (message) => log.add('error', message));
+  }
 
   async function route(req: http.IncomingMessage): Promise<Answer> {
     const target = req.url ?? '/';
@@ -222,6 +229,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const { port, url, close } = await listenOnLoopback((req, res) => void handle(req, res), { port: resolved.port, variable: 'SANDBOX_PORT' });
   log.add('server', `listening on ${url} with partner(s) ${[...resolved.accounts.keys()].join(', ')}; retries sped up ${resolved.retrySpeedup}×, instant mode ${resolved.instantMode}`);
+  log.add('server', stateFile
+    ? `keeping trades and refund batches in ${stateFile.file}: ${kept!.trades.length} trade(s) and ${kept!.batches.length} batch(es) from earlier runs`
+    : 'keeping trades and refund batches in memory only');
 
   let stopped: Promise<void> | undefined;
   return {
@@ -245,6 +255,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stop: () => {
       stopped ??= (async () => {
         engine.deliveries.stop();
+        stateFile?.flush();
         log.add('server', 'stopped');
         await close();
       })();
