@@ -350,6 +350,7 @@ describe('refund_fastpay_by_platform_pwd: the seller confirms on the sandbox\'s 
     assert.equal(trade.status, 'TRADE_CLOSED');
     assert.deepEqual(trade.refunds.map((r) => [r.batchNo, r.amount]), [[trade.refunds[0]!.batchNo, '2.50'], [undefined, '7.50']]);
     assert.equal((await query(tradeNo)).to_buyer_fee, '10.00');
+    assert.match(await (await fetch(`${sandbox.url}/cashier/${tradeNo}`)).text(), /<dd id="refund-status" data-refund-status="REFUND_SUCCESS" data-refunded="10\.00">/);
   });
 });
 
