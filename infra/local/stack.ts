@@ -104,10 +104,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint = ddb.endpoint;
     }
 
+    // The sandbox keeps its trades and refund batches beside DynamoDB's data, so Alipay's memory lasts as long as the
+    // orders': .local/sandbox by default, <dir>/sandbox inside a LOCAL_DATA_DIR (or dataDir) you choose, and nothing
+    // when DynamoDB is in memory.
+    const sandboxDataDir = dataDir === null ? undefined
+      : options.dataDir === undefined && !env.LOCAL_DATA_DIR ? path.join(ROOT, '.local', 'sandbox')
+      : path.join(dataDir, 'sandbox');
+
     const partner = setting('ALIPAY_PARTNER');
     const key = setting('ALIPAY_KEY');
     const sandbox = await startSandbox({
       port: sandboxPort,
+      ...(sandboxDataDir ? { dataDir: sandboxDataDir } : {}),
       accounts: [{ partner, key, ...(env.ALIPAY_SELLER_ID ? { sellerId: env.ALIPAY_SELLER_ID } : {}) }],
       // Options given in code win over SANDBOX_* variables; the sandbox fills in what neither sets.
       retrySpeedup: options.sandbox?.retrySpeedup ?? numberSetting(env.SANDBOX_RETRY_SPEEDUP, 'SANDBOX_RETRY_SPEEDUP'),
@@ -200,5 +208,6 @@ function knobsFromEnv(env: Readonly<Record<string, string | undefined>>): Partia
   if (duplicate !== undefined) knobs.duplicate = Math.floor(duplicate);
   if (delayMs !== undefined) knobs.delayMs = delayMs;
   if (env.SANDBOX_HOLD === '1' || env.SANDBOX_HOLD === 'true') knobs.hold = true;
+  if (env.SANDBOX_DROP === '1' || env.SANDBOX_DROP === 'true') knobs.drop = true;
   return knobs;
 }

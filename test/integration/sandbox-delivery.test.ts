@@ -37,7 +37,7 @@ before(async () => {
   });
 });
 afterEach(async () => {
-  sandbox.setKnobs({ duplicate: 0, delayMs: 0, hold: false });
+  sandbox.setKnobs({ duplicate: 0, delayMs: 0, hold: false, drop: false });
   await sandbox.idle();
 });
 after(async () => {
@@ -182,10 +182,31 @@ describe('knobs', () => {
     assert.ok(Date.now() - started >= 250);
   });
 
+  test('drop: notifications made while it is on are lost for good (logged as dropped, never sent); later ones are sent', async () => {
+    sandbox.setKnobs({ drop: true, hold: true });
+    const { tradeNo, outTradeNo } = await newTrade();
+    await sandbox.act(tradeNo, 'pay');
+    const [lost] = sandbox.trade(PARTNER, outTradeNo)!.notifyIds;
+    assert.equal(sandbox.release(), 0, 'drop wins over hold: nothing was held');
+    await sandbox.idle();
+    await sleep(200); // well past any first send of this sandbox's schedule
+    assert.equal(receivedFor(outTradeNo).length, 0);
+    const dropped = sandbox.log.filter((e) => e.kind === 'notify_dropped' && e.notifyId === lost);
+    assert.equal(dropped.length, 1);
+    assert.match(dropped[0]!.detail, /^TRADE_SUCCESS to http:\/\/127\.0\.0\.1:\d+\/alipay\/notify dropped: never sent \(knob drop\)$/);
+    assert.equal(await notifyVerify(lost!), 'true', 'nobody answered success: Alipay would still vouch for it');
+
+    sandbox.setKnobs({ drop: false, hold: false });
+    await sandbox.act(tradeNo, 'finish');
+    await sandbox.idle();
+    assert.deepEqual(receivedFor(outTradeNo).map((s) => s.tradeStatus), ['TRADE_FINISHED'], 'only the status made after drop was turned off');
+  });
+
   test('bad knob values are refused with the knob named', () => {
     assert.throws(() => sandbox.setKnobs({ duplicate: -1 }), /knob duplicate must be a whole number/);
     assert.throws(() => sandbox.setKnobs({ delayMs: 1.5 }), /knob delayMs/);
-    assert.deepEqual(sandbox.knobs(), { duplicate: 0, delayMs: 0, hold: false });
+    assert.throws(() => sandbox.setKnobs({ drop: 'yes' as unknown as boolean }), /knob drop must be true or false/);
+    assert.deepEqual(sandbox.knobs(), { duplicate: 0, delayMs: 0, hold: false, drop: false });
   });
 });
 

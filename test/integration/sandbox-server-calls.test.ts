@@ -201,8 +201,8 @@ describe('/sandbox', () => {
   test('knobs by JSON and by form; release by query; bad values are 400', async () => {
     const set = await postJson('/sandbox/knobs', { duplicate: 1, hold: true });
     assert.equal(set.status, 200);
-    assert.deepEqual(await set.json(), { duplicate: 1, delayMs: 0, hold: true });
-    assert.deepEqual(sandbox.knobs(), { duplicate: 1, delayMs: 0, hold: true });
+    assert.deepEqual(await set.json(), { duplicate: 1, delayMs: 0, hold: true, drop: false });
+    assert.deepEqual(sandbox.knobs(), { duplicate: 1, delayMs: 0, hold: true, drop: false });
 
     const { tradeNo } = await newTrade('create_direct_pay_by_user', { total_fee: '1.00' });
     await sandbox.act(tradeNo, 'pay');
@@ -213,13 +213,14 @@ describe('/sandbox', () => {
     const form = await postForm('/sandbox/knobs', 'duplicate=0&delayMs=0&hold=false');
     assert.equal(form.status, 303);
     assert.equal(form.headers.get('location'), '/sandbox');
-    assert.deepEqual(sandbox.knobs(), { duplicate: 0, delayMs: 0, hold: false });
+    assert.deepEqual(sandbox.knobs(), { duplicate: 0, delayMs: 0, hold: false, drop: false });
 
     assert.equal((await postJson('/sandbox/knobs', { duplicate: 'many' })).status, 400);
     assert.equal((await postJson('/sandbox/knobs', { hold: 'maybe' })).status, 400);
+    assert.equal((await postForm('/sandbox/knobs', 'drop=sometimes')).status, 400);
     assert.equal((await postForm('/sandbox/knobs', 'delayMs=-5')).status, 400);
     assert.equal((await postJson('/sandbox/release', { order: 'random' })).status, 400);
-    assert.deepEqual(sandbox.knobs(), { duplicate: 0, delayMs: 0, hold: false });
+    assert.deepEqual(sandbox.knobs(), { duplicate: 0, delayMs: 0, hold: false, drop: false });
     assert.equal((await fetch(`${sandbox.url}/sandbox/knobs`)).status, 405);
     await sandbox.idle();
   });
@@ -236,6 +237,7 @@ describe('/sandbox', () => {
     assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), 'newest first');
     assert.match(html, /<form id="knobs" method="post" action="\/sandbox\/knobs">/);
     assert.match(html, /<button type="submit" id="release-held"/);
+    assert.match(html, /<select id="knob-drop" name="drop"><option value="false" selected>off<\/option>/);
 
     const log = (await (await fetch(`${sandbox.url}/sandbox/log.json`)).json()) as SandboxLogEntry[];
     const kinds = new Set(log.map((e) => e.kind));

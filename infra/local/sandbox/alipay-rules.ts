@@ -15,7 +15,24 @@ export type GatewayErrorCode =
   | 'TRADE_HAS_CLOSED' // [inference] unconfirmed legacy code
   | 'TRADE_DATA_MATCH_ERROR' // [inference] unconfirmed legacy code (the AOP name)
   | 'TRADE_NOT_EXIST'
-  | 'TRADE_STATUS_NOT_AVAILD';
+  | 'TRADE_STATUS_NOT_AVAILD'
+  // §5.4, the refund services (refund-rules.ts, trade-refunds.ts); which rule gets which code is partly inferred
+  | 'BATCH_NO_FORMAT_ERROR'
+  | 'REFUND_DATE_ERROR'
+  | 'BATCH_NUM_ERROR'
+  | 'BATCH_NUM_EXCEED_LIMIT'
+  | 'BATCH_NUM_NOT_EQUAL_TOTAL'
+  | 'DETAIL_DATA_FORMAT_ERROR'
+  | 'PWD_REFUND_NOT_ALLOW_ROYALTY'
+  | 'REFUND_AMOUNT_NOT_VALID'
+  | 'SINGLE_DETAIL_DATA_EXCEED_LIMIT'
+  | 'DUBL_TRADE_NO_IN_SAME_BATCH'
+  | 'SELLER_INFO_NOT_EXIST'
+  | 'NOT_THIS_PARTNERS_TRADE'
+  | 'NOT_THIS_SELLER_TRADE'
+  | 'DUPLICATE_BATCH_NO'
+  | 'TRADE_PRODUCT_TYPE_NOT_ALLOW_REFUND'
+  | 'TRADE_STATUS_ERROR';
 
 export interface GatewayRefusal {
   readonly code: GatewayErrorCode;
@@ -47,12 +64,17 @@ export const SERVER_CALLS = ['single_trade_query', 'send_goods_confirm_by_platfo
 export type ServerCall = (typeof SERVER_CALLS)[number];
 export const isServerCall = (s: string): s is ServerCall => (SERVER_CALLS as readonly string[]).includes(s);
 
+/** §5.4: the seller confirms a _pwd refund on Alipay's page (a browser request); _nopwd is a server call answered in XML. */
+export const REFUND_SERVICES = ['refund_fastpay_by_platform_pwd', 'refund_fastpay_by_platform_nopwd'] as const;
+export type RefundService = (typeof REFUND_SERVICES)[number];
+export const isRefundService = (s: string): s is RefundService => (REFUND_SERVICES as readonly string[]).includes(s);
+
 export function serviceRefusal(service: string | undefined): GatewayRefusal | undefined {
   if (service === undefined || service === '') return { code: 'ILLEGAL_SERVICE', reason: 'the request has no service parameter' };
-  if (isPaymentService(service) || isServerCall(service)) return undefined;
+  if (isPaymentService(service) || isServerCall(service) || isRefundService(service)) return undefined;
   return {
     code: 'ILLEGAL_SERVICE',
-    reason: `service "${service}" is not one this gateway offers (payment services, notify_verify, ${SERVER_CALLS.join(', ')})`,
+    reason: `service "${service}" is not one this gateway offers (payment services, notify_verify, ${[...SERVER_CALLS, ...REFUND_SERVICES].join(', ')})`,
   };
 }
 

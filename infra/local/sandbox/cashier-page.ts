@@ -3,7 +3,9 @@ import { PAYMENT_SERVICES } from './alipay-rules.ts';
 import type { SandboxTradeStatus, TradeAction } from './index.ts';
 import { escapeMarkup } from './markup.ts';
 import { layout } from './pages.ts';
+import { refundedFen } from './trade-refunds.ts';
 import { availableActions, buyerChoosesAmount, type Trade } from './trades.ts';
+import { yuanOf } from './yuan.ts';
 
 const STATUS_TEXT: Readonly<Record<SandboxTradeStatus, string>> = {
   WAIT_BUYER_PAY: '等待买家付款 Waiting for payment',
@@ -20,7 +22,7 @@ export const BUTTON_TEXT: Readonly<Record<TradeAction, string>> = {
   ship: '卖家发货 Seller ships',
   confirm: '确认收货 Buyer confirms',
   finish: '退款期结束 Refund window ends',
-  refund: '全额退款 Full refund',
+  refund: '全额退款 Full refund', // whatever is left, without a batch
 };
 
 function button(trade: Trade, action: TradeAction): string {
@@ -38,7 +40,9 @@ export function cashierPage(trade: Trade): string {
     ? '<dd id="amount" data-amount="">由捐赠人填写 Chosen by the donor</dd>'
     : `<dd id="amount" data-amount="${e(trade.totalFee)}">¥${e(trade.totalFee)}</dd>`;
   const discount = trade.params.discount ? `<dt>优惠 Discount</dt><dd id="discount" data-discount="${e(trade.params.discount)}">¥${e(trade.params.discount)}</dd>` : '';
-  const refund = trade.refundStatus ? `<dt>退款 Refund</dt><dd id="refund-status" data-refund-status="${e(trade.refundStatus)}">${e(trade.refundStatus)} ${e(trade.gmtRefund ?? '')}</dd>` : '';
+  const refund = trade.refundStatus
+    ? `<dt>退款 Refund</dt><dd id="refund-status" data-refund-status="${e(trade.refundStatus)}" data-refunded="${yuanOf(refundedFen(trade))}">${e(trade.refundStatus)} ${e(trade.gmtRefund ?? '')}, ¥${yuanOf(refundedFen(trade))} in ${trade.refunds.length} refund(s)</dd>`
+    : '';
   const shipping = trade.logistics ? `<dt>物流 Logistics</dt><dd id="logistics">${e(trade.logistics.type)} ¥${e(trade.logistics.fee)} (${e(trade.logistics.payment)})${trade.logistics.name ? `, ${e(trade.logistics.name)} ${e(trade.logistics.invoiceNo ?? '')}` : ''}</dd>` : '';
   const history = trade.history.map((h) => `<li>${e(h.at)} ${e(h.status)}</li>`).join('');
   return layout(

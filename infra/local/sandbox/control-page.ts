@@ -5,6 +5,8 @@ import { layout } from './pages.ts';
 
 const SHOWN_ENTRIES = 500;
 
+const onOff = (on: boolean): string => `<option value="false"${on ? '' : ' selected'}>off</option><option value="true"${on ? ' selected' : ''}>on</option>`;
+
 export function controlPage(entries: readonly SandboxLogEntry[], knobs: DeliveryKnobs, held: number): string {
   const e = escapeMarkup;
   const rows = entries
@@ -19,7 +21,8 @@ export function controlPage(entries: readonly SandboxLogEntry[], knobs: Delivery
 <form id="knobs" method="post" action="/sandbox/knobs">
 <label>duplicate <input id="knob-duplicate" name="duplicate" type="number" min="0" max="20" value="${knobs.duplicate}"></label>
 <label>delayMs <input id="knob-delay" name="delayMs" type="number" min="0" value="${knobs.delayMs}"></label>
-<label>hold <select id="knob-hold" name="hold"><option value="false"${knobs.hold ? '' : ' selected'}>off</option><option value="true"${knobs.hold ? ' selected' : ''}>on</option></select></label>
+<label>hold <select id="knob-hold" name="hold">${onOff(knobs.hold)}</select></label>
+<label>drop <select id="knob-drop" name="drop">${onOff(knobs.drop)}</select></label>
 <button type="submit" id="set-knobs">Set knobs</button>
 </form>
 <form id="release" method="post" action="/sandbox/release">

@@ -1,6 +1,7 @@
 // Sending async notifications as Alipay does: until the merchant answers exactly `success`, at most 8 sends on the
 // real schedule (2m, 10m, 10m, 1h, 2h, 6h, 15h) divided by retrySpeedup. Each notification has its own timers, so
-// a later status can overtake an earlier one's retries. Knobs add duplicates, a delay, or hold first sends.
+// a later status can overtake an earlier one's retries. Knobs add duplicates, a delay, hold first sends, or drop
+// notifications for good. Trade notifications and batch refund notifications go through the same machinery.
 import { checkKnobs } from './options.ts';
 import { postForm, type SendOutcome } from './http-post.ts';
 import type { DeliveryKnobs } from './index.ts';
@@ -16,9 +17,10 @@ const SUCCESS = Buffer.from('success');
 
 export interface OutgoingNotification {
   readonly notifyId: string;
-  readonly tradeNo: string;
-  readonly outTradeNo: string;
-  readonly tradeStatus: string;
+  /** What it says, for the log: the trade status, or `batch_refund_notify <batch_no>`. */
+  readonly label: string;
+  /** The trade it is about, when there is one, for the log. */
+  readonly trade?: { readonly tradeNo: string; readonly outTradeNo: string };
   readonly url: string;
   /** The form body (ASCII). */
   readonly body: string;
@@ -71,17 +73,22 @@ export class Deliveries {
 
   setKnobs(k: Partial<DeliveryKnobs>): DeliveryKnobs {
     this.current = checkKnobs({ ...this.current, ...k });
-    this.options.log.add('knobs', `duplicate=${this.current.duplicate} delayMs=${this.current.delayMs} hold=${this.current.hold}`);
+    const now = this.current;
+    this.options.log.add('knobs', `duplicate=${now.duplicate} delayMs=${now.delayMs} hold=${now.hold} drop=${now.drop}`);
     return this.knobs();
   }
 
-  /** Queues a new notification's first send (held, delayed or at once per the knobs). */
+  /** Queues a new notification's first send (dropped, held, delayed or at once per the knobs). */
   enqueue(n: OutgoingNotification): void {
     if (this.stopped) return;
+    if (this.current.drop) {
+      this.options.log.add('notify_dropped', `${n.label} to ${n.url} dropped: never sent (knob drop)`, refs(n));
+      return;
+    }
     const d: Delivery = { n, sends: 0 };
     if (this.current.hold) {
       this.held.push(d);
-      this.options.log.add('notify_held', `${n.tradeStatus} to ${n.url} held until release (${this.held.length} held)`, refs(n));
+      this.options.log.add('notify_held', `${n.label} to ${n.url} held until release (${this.held.length} held)`, refs(n));
       return;
     }
     this.schedule(d, this.current.delayMs);
@@ -98,7 +105,7 @@ export class Deliveries {
       (async () => {
         for (const d of list) {
           if (this.stopped) return;
-          this.options.log.add('notify_released', `${d.n.tradeStatus} released`, refs(d.n));
+          this.options.log.add('notify_released', `${d.n.label} released`, refs(d.n));
           await this.attempt(d);
         }
       })(),
@@ -159,7 +166,7 @@ export class Deliveries {
     const log = this.options.log;
     outcomes.forEach((o, i) => {
       if (isDelivered(o)) this.options.onSuccess(n.notifyId);
-      if (i > 0) log.add('notify_duplicate', `duplicate copy ${i}/${copies} of send ${sendNo}/${MAX_SENDS} of ${n.tradeStatus}: ${describeOutcome(o)}`, refs(n));
+      if (i > 0) log.add('notify_duplicate', `duplicate copy ${i}/${copies} of send ${sendNo}/${MAX_SENDS} of ${n.label}: ${describeOutcome(o)}`, refs(n));
     });
     const main = outcomes[0]!;
     const delivered = outcomes.some(isDelivered);
@@ -169,9 +176,9 @@ export class Deliveries {
       next = `; next send in ${wait} ms`;
       this.schedule(d, wait);
     }
-    log.add('notify_send', `send ${sendNo}/${MAX_SENDS} of ${n.tradeStatus} to ${n.url}: ${describeOutcome(main)}${delivered ? ' — delivered' : next}`, refs(n));
+    log.add('notify_send', `send ${sendNo}/${MAX_SENDS} of ${n.label} to ${n.url}: ${describeOutcome(main)}${delivered ? ' — delivered' : next}`, refs(n));
     if (!delivered && sendNo >= MAX_SENDS) {
-      log.add('notify_gave_up', `gave up on ${n.tradeStatus} after ${MAX_SENDS} sends without the answer "success"`, refs(n));
+      log.add('notify_gave_up', `gave up on ${n.label} after ${MAX_SENDS} sends without the answer "success"`, refs(n));
     }
   }
 
@@ -188,4 +195,4 @@ export class Deliveries {
   }
 }
 
-const refs = (n: OutgoingNotification): LogRefs => ({ tradeNo: n.tradeNo, outTradeNo: n.outTradeNo, notifyId: n.notifyId });
+const refs = (n: OutgoingNotification): LogRefs => ({ ...n.trade, notifyId: n.notifyId });

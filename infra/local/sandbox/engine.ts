@@ -1,15 +1,18 @@
 // The sandbox without HTTP: turns gateway requests and cashier buttons into trades, notifications, notify_ids,
-// return redirects and XML answers, and writes down everything it does.
+// return redirects and XML answers, and writes down everything it does. Refund batches are the RefundDesk's.
 import type { Charset } from './alipay-charset.ts';
 import type { GatewayErrorCode } from './alipay-rules.ts';
 import { Deliveries } from './deliveries.ts';
 import { type GatewayFailure, type GatewayRequest, readGatewayRequest, type RawGatewayRequest } from './gateway.ts';
 import { beijingTime, newBuyerId, newTradeNo } from './ids.ts';
-import type { SandboxTrade, TradeAction } from './index.ts';
+import type { SandboxRefundBatch, SandboxTrade, TradeAction } from './index.ts';
 import type { SandboxLog } from './log.ts';
 import { notifyContentType, notifyMessage, returnLocation, returnMessage } from './messages.ts';
 import { NotifyIds } from './notify-ids.ts';
 import type { ResolvedAccount, ResolvedOptions } from './options.ts';
+import { batchSnapshot, BatchBook } from './refund-batches.ts';
+import { RefundDesk } from './refund-desk.ts';
+import type { SandboxState } from './state-file.ts';
 import { TradeBook } from './trade-book.ts';
 import { type ActInput, applyAction, createTrade, isRefusal, reuseOutcome, snapshot, type Trade, unavailable } from './trades.ts';
 import { errorXml, queryXml, successXml, type XmlAnswer } from './xml.ts';
@@ -18,18 +21,26 @@ export type GatewayAnswer =
   | { kind: 'error_page'; code: GatewayErrorCode; reason: string }
   | { kind: 'xml'; xml: XmlAnswer }
   | { kind: 'text'; text: 'true' | 'false' | 'invalid' }
-  | { kind: 'cashier'; tradeNo: string };
+  | { kind: 'cashier'; tradeNo: string }
+  | { kind: 'refund_page'; partner: string; batchNo: string };
 
 export type ActResult =
   | { ok: true; trade: Trade; returnLocation?: string }
   | { ok: false; status: 400 | 404 | 409; message: string };
 
 export class SandboxEngine {
-  readonly trades = new TradeBook();
+  readonly trades: TradeBook;
+  readonly batches: BatchBook;
   readonly ids: NotifyIds;
   readonly deliveries: Deliveries;
+  readonly refunds: RefundDesk;
 
-  constructor(private readonly options: ResolvedOptions, readonly log: SandboxLog) {
+  /** `kept`: trades and batches from an earlier run; `onChange`: called after each change to them (to save them). */
+  constructor(private readonly options: ResolvedOptions, readonly log: SandboxLog, kept: SandboxState = { trades: [], batches: [] }, onChange?: () => void) {
+    this.trades = new TradeBook(onChange);
+    this.trades.load(kept.trades);
+    this.batches = new BatchBook(onChange);
+    this.batches.load(kept.batches);
     this.ids = new NotifyIds(options.returnIdTtlMs);
     this.deliveries = new Deliveries({
       retrySpeedup: options.retrySpeedup,
@@ -37,6 +48,15 @@ export class SandboxEngine {
       knobs: options.knobs,
       log,
       onSuccess: (id) => this.ids.answeredSuccess(id),
+    });
+    this.refunds = new RefundDesk({
+      accounts: options.accounts,
+      trades: this.trades,
+      batches: this.batches,
+      ids: this.ids,
+      deliveries: this.deliveries,
+      log,
+      tradeChanged: (next, what, via, now) => this.tradeChanged(next, what, via, now),
     });
   }
 
@@ -53,6 +73,8 @@ export class SandboxEngine {
         return this.startPayment(req.account, req.charset, req.params, req.totalFee);
       case 'server_call':
         return { kind: 'xml', xml: this.serverCall(req) };
+      case 'refund':
+        return this.refunds.request(req.account, req.charset, req.request);
     }
   }
 
@@ -79,7 +101,7 @@ export class SandboxEngine {
       charset,
       params,
       totalFee,
-      tradeNo: newTradeNo(now),
+      tradeNo: this.unusedTradeNo(now),
       sellerId: account.sellerId,
       sellerEmail: account.sellerEmail,
       buyer: { id: newBuyerId(), email: 'sandbox-buyer@example.com' },
@@ -89,6 +111,14 @@ export class SandboxEngine {
     this.trades.put(trade);
     this.log.add('trade_created', `${service} (${charset}): WAIT_BUYER_PAY, ${trade.totalFee ? `¥${trade.totalFee}` : 'amount chosen by the donor'}${trade.notifyUrl ? '' : ', no notify_url'}`, refs(trade));
     return { kind: 'cashier', tradeNo: trade.tradeNo };
+  }
+
+  /** A fresh trade_no, never one a trade kept from an earlier run already has. */
+  private unusedTradeNo(now: Date): string {
+    for (;;) {
+      const tradeNo = newTradeNo(now);
+      if (!this.trades.get(tradeNo)) return tradeNo;
+    }
   }
 
   notifyVerify(partner: string | undefined, notifyId: string | undefined): 'true' | 'false' | 'invalid' {
@@ -157,10 +187,13 @@ export class SandboxEngine {
     if (!trade) return { ok: false, status: 404, message: `there is no trade ${tradeNo} in this sandbox` };
     const cannot = unavailable(trade, action);
     if (cannot) return { ok: false, status: 409, message: cannot.refused };
+    if (!this.options.accounts.has(trade.partner)) {
+      return { ok: false, status: 409, message: `trade ${tradeNo} belongs to partner ${trade.partner}, which is not an account of this sandbox any more` };
+    }
     const now = new Date();
     const next = applyAction(trade, action, { ...input, now: beijingTime(now) });
     if (isRefusal(next)) return { ok: false, status: 400, message: next.refused };
-    const stored = this.statusChanged(next, action, via, now);
+    const stored = this.tradeChanged(next, action, via, now);
     // Only the buyer's browser (the cashier button) is sent back to return_url.
     if (action !== 'pay' || !stored.returnUrl || via !== 'cashier') return { ok: true, trade: stored };
     const account = this.account(stored);
@@ -170,20 +203,20 @@ export class SandboxEngine {
     return { ok: true, trade: stored, returnLocation: location };
   }
 
-  private statusChanged(trade: Trade, action: TradeAction, via: string, now: Date): Trade {
+  /** Stores a changed trade, logs the change (`what` made it, `via` whom) and sends its trade_status_sync. */
+  private tradeChanged(trade: Trade, what: string, via: string, now: Date): Trade {
     const from = this.trades.get(trade.tradeNo)?.status;
     const account = this.account(trade);
     const notifyId = trade.notifyUrl ? this.ids.issueAsync(trade.partner) : undefined;
     const stored: Trade = notifyId ? { ...trade, notifyIds: [...trade.notifyIds, notifyId] } : trade;
     this.trades.put(stored);
-    this.log.add('status', `${action} (${via}): ${from} → ${stored.status}${stored.refundStatus ? ` (${stored.refundStatus})` : ''}${notifyId ? '' : ', no notify_url: nothing sent'}`, refs(stored));
+    this.log.add('status', `${what} (${via}): ${from} → ${stored.status}${stored.refundStatus ? ` (${stored.refundStatus})` : ''}${notifyId ? '' : ', no notify_url: nothing sent'}`, refs(stored));
     if (notifyId && stored.notifyUrl) {
       const message = notifyMessage(stored, notifyId, account.key, now);
       this.deliveries.enqueue({
         notifyId,
-        tradeNo: stored.tradeNo,
-        outTradeNo: stored.outTradeNo,
-        tradeStatus: stored.status,
+        label: stored.status,
+        trade: refs(stored),
         url: stored.notifyUrl,
         body: message.encoded,
         contentType: notifyContentType(stored.charset),
@@ -211,6 +244,15 @@ export class SandboxEngine {
 
   allTrades(): SandboxTrade[] {
     return this.trades.all().map(snapshot);
+  }
+
+  batch(partner: string, batchNo: string): SandboxRefundBatch | undefined {
+    const b = this.batches.get(partner, batchNo);
+    return b && batchSnapshot(b);
+  }
+
+  allBatches(): SandboxRefundBatch[] {
+    return this.batches.all().map(batchSnapshot);
   }
 }
 

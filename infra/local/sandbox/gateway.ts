@@ -1,5 +1,6 @@
 // Reads one gateway.do request the way Alipay does and decides what it is: an error code with the reason, a
-// notify_verify question, a payment to start, or a server call. No state: trades are looked at by the caller.
+// notify_verify question, a payment to start, a refund batch, or a server call. No state: trades and batches are
+// looked at by the caller.
 import iconv from 'iconv-lite';
 import { type Charset, charsetNamed, decodeText } from './alipay-charset.ts';
 import { type FormPair, parseForm } from './alipay-form.ts';
@@ -11,6 +12,8 @@ import {
   type PaymentService,
   paymentParams,
   paymentRefusal,
+  isRefundService,
+  type RefundService,
   type ServerCall,
   serverCallRefusal,
   serviceRefusal,
@@ -18,6 +21,7 @@ import {
 } from './alipay-rules.ts';
 import { buyerTotal } from './buyer-total.ts';
 import type { ResolvedAccount } from './options.ts';
+import { isRefundRequest, readRefundRequest, type RefundRequest } from './refund-rules.ts';
 import { isRefusal } from './trades.ts';
 
 /** How an error is shown: the HTML error page (browser redirects) or `<is_success>F</is_success>` XML (server calls). */
@@ -44,6 +48,13 @@ export type GatewayRequest =
       params: Record<string, string>;
       /** What the buyer pays, two decimals; '' when the donor chooses. */
       totalFee: string;
+    }
+  | {
+      kind: 'refund';
+      service: RefundService;
+      account: ResolvedAccount;
+      charset: Charset;
+      request: RefundRequest;
     }
   | {
       kind: 'server_call';
@@ -77,7 +88,7 @@ function refuseIf(refusal: GatewayRefusal | undefined): void {
   if (refusal) throw new Refused(refusal.code, refusal.reason);
 }
 
-export function readGatewayRequest(raw: RawGatewayRequest, accounts: ReadonlyMap<string, ResolvedAccount>): GatewayRequest {
+export function readGatewayRequest(raw: RawGatewayRequest, accounts: ReadonlyMap<string, ResolvedAccount>, now = new Date()): GatewayRequest {
   let answer: ErrorAnswer = 'page';
   let charset: Charset = DEFAULT_CHARSET;
   let service: string | undefined;
@@ -100,8 +111,8 @@ export function readGatewayRequest(raw: RawGatewayRequest, accounts: ReadonlyMap
     const params = merge(reread ? bodyPairs.map((p) => ({ name: p.name, value: regbk(p.value, charset) })) : bodyPairs, queryPairs);
 
     refuseIf(serviceRefusal(service));
-    const offered = service as PaymentService | ServerCall; // serviceRefusal let nothing else through
-    if (isServerCall(offered)) answer = 'xml';
+    const offered = service as PaymentService | ServerCall | RefundService; // serviceRefusal let nothing else through
+    if (isServerCall(offered) || offered === 'refund_fastpay_by_platform_nopwd') answer = 'xml';
 
     partner = ascii(params.get('partner'));
     const account = partner === undefined ? undefined : accounts.get(partner);
@@ -112,6 +123,11 @@ export function readGatewayRequest(raw: RawGatewayRequest, accounts: ReadonlyMap
     checkSign(params, account, charset, reread);
 
     const text = textParams(params, charset);
+    if (isRefundService(offered)) {
+      const request = readRefundRequest(offered, Object.fromEntries([...text].filter(([k]) => k !== 'sign' && k !== 'sign_type')), charset, now);
+      if (!isRefundRequest(request)) throw new Refused(request.code, request.reason);
+      return { kind: 'refund', service: offered, account, charset, request };
+    }
     if (isServerCall(offered)) {
       const echo = [...text].filter(([k]) => k !== 'sign' && k !== 'sign_type');
       const callParams = Object.fromEntries(echo);

@@ -1,8 +1,9 @@
 // The local Alipay sandbox: plays Alipay's side of the legacy mapi gateway (gateway.do, cashier, notify, return,
-// notify_verify, single_trade_query, send_goods_confirm_by_platform, close_trade) so a merchant can run the whole
+// notify_verify, single_trade_query, send_goods_confirm_by_platform, close_trade, refund_fastpay_by_platform_pwd and
+// _nopwd with the batch refund notification) so a merchant can run the whole
 // payment flow on one machine. Everything it does is in its log (GET /sandbox); keys are never logged.
 import type { Charset } from './alipay-charset.ts';
-import type { PaymentService, TradeKind } from './alipay-rules.ts';
+import type { PaymentService, RefundService, TradeKind } from './alipay-rules.ts';
 
 export interface SandboxAccount {
   partner: string;
@@ -19,6 +20,11 @@ export interface DeliveryKnobs {
   delayMs: number;
   /** Queue each notification's first send until release(). */
   hold: boolean;
+  /**
+   * Lose every new notification for good: never sent, logged as `notify_dropped` (for testing reconciliation). Wins
+   * over hold and delayMs; notifications already sent or held keep going.
+   */
+  drop: boolean;
 }
 
 export interface SandboxOptions {
@@ -34,6 +40,11 @@ export interface SandboxOptions {
   /** Per send; default 15_000. */
   deliveryTimeoutMs?: number;
   knobs?: Partial<DeliveryKnobs>;
+  /**
+   * Keep the trades and refund batches in `<dataDir>/sandbox-state.json` across restarts (created if missing; an
+   * unreadable file stops startSandbox). Absent: everything is in memory. One sandbox per directory at a time.
+   */
+  dataDir?: string;
   /** Called with every log entry as it is written, e.g. to print it. */
   onLog?: (entry: SandboxLogEntry) => void;
 }
@@ -66,6 +77,7 @@ export interface SandboxTrade {
   readonly outTradeNo: string;
   readonly tradeNo: string;
   readonly status: SandboxTradeStatus;
+  /** REFUND_SUCCESS after any refund, partial (the trade stays TRADE_SUCCESS) or full (TRADE_CLOSED). */
   readonly refundStatus?: 'REFUND_SUCCESS';
   /** Two decimals; '' for a donation without an amount until the donor pays. */
   readonly totalFee: string;
@@ -81,7 +93,10 @@ export interface SandboxTrade {
   readonly gmtPayment?: string;
   readonly gmtSendGoods?: string;
   readonly gmtClose?: string;
+  /** The time of the latest refund. */
   readonly gmtRefund?: string;
+  /** Every refund applied, oldest first. */
+  readonly refunds: readonly SandboxRefund[];
   /** Escrow: the first logistics option of the request, and what the seller shipped with. */
   readonly logistics?: { readonly type: string; readonly fee: string; readonly payment: string; readonly name?: string; readonly invoiceNo?: string };
   /** Every status the trade has had, oldest first. */
@@ -90,6 +105,40 @@ export interface SandboxTrade {
   readonly notifyIds: readonly string[];
   /** The request's parameters as validated (sign and sign_type removed). */
   readonly params: Readonly<Record<string, string>>;
+}
+
+/** One refund applied to a trade: by a batch (refund_fastpay_by_platform_pwd/_nopwd), or the cashier's full refund. */
+export interface SandboxRefund {
+  /** Absent for the cashier's full-refund button. */
+  readonly batchNo?: string;
+  /** Two decimals. */
+  readonly amount: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** A refund batch as the sandbox keeps it (protocol doc §5.4). Times are Beijing time. */
+export interface SandboxRefundBatch {
+  readonly partner: string;
+  readonly service: RefundService;
+  readonly charset: Charset;
+  /** Unique per partner: never taken again (DUPLICATE_BATCH_NO). */
+  readonly batchNo: string;
+  readonly refundDate: string;
+  /** The seller the request named (seller_user_id, or the account of seller_email). */
+  readonly sellerId: string;
+  readonly notifyUrl?: string;
+  /** detail_data as sent. */
+  readonly detailData: string;
+  readonly items: readonly { readonly tradeNo: string; readonly amount: string; readonly reason: string }[];
+  readonly requestedAt: string;
+  /** _pwd: AWAITING_SELLER until the seller confirms on /refund/{partner}/{batch_no}; _nopwd: APPLIED at once. */
+  readonly status: 'AWAITING_SELLER' | 'APPLIED';
+  readonly appliedAt?: string;
+  /** One per item, in order: SUCCESS, or the code of the rule the item broke when the refund was applied. */
+  readonly results?: readonly { readonly tradeNo: string; readonly amount: string; readonly result: string }[];
+  /** The batch_refund_notify's notify_id (none without notify_url). */
+  readonly notifyId?: string;
 }
 
 export type TradeAction = 'pay' | 'close' | 'ship' | 'confirm' | 'finish' | 'refund';
@@ -111,6 +160,7 @@ export interface Sandbox {
    */
   idle(): Promise<void>;
   trade(partner: string, outTradeNo: string): SandboxTrade | undefined;
+  refundBatch(partner: string, batchNo: string): SandboxRefundBatch | undefined;
   /** The same buttons the cashier page has, for tests and scripts. Rejects when the action is not allowed now. */
   act(tradeNo: string, action: TradeAction, opts?: { totalFee?: string }): Promise<void>;
   /** Stops timers and the server, drops connections. */

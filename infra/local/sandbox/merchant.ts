@@ -34,6 +34,9 @@ export interface ReceivedNotification {
   readonly params: ByteParams;
   /** notify_id as received (ASCII). */
   readonly notifyId: string;
+  /** trade_status_sync or batch_refund_notify (ASCII). */
+  readonly notifyType: string;
+  /** '' for a batch refund notification. */
   readonly tradeStatus: string;
   /** Milliseconds since the endpoint started. */
   readonly at: number;
@@ -79,6 +82,7 @@ export async function startScriptedMerchant(): Promise<ScriptedMerchant> {
         contentType: req.headers['content-type'],
         params,
         notifyId: params.get('notify_id')?.toString('latin1') ?? '',
+        notifyType: params.get('notify_type')?.toString('latin1') ?? '',
         tradeStatus: params.get('trade_status')?.toString('latin1') ?? '',
         at: Date.now() - started,
       };

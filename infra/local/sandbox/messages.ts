@@ -1,9 +1,10 @@
-// What the sandbox sends as Alipay: the async notification body and the return query string, signed with the
-// partner's key over the bytes in the request's charset (GBK bytes for a gbk request).
+// What the sandbox sends as Alipay: the async notification bodies (trade_status_sync, batch_refund_notify) and the
+// return query string, signed with the partner's key over the bytes in the request's charset (GBK for a gbk request).
 import type { Charset } from './alipay-charset.ts';
 import { encodeForm } from './alipay-form.ts';
 import { signText } from './alipay-md5.ts';
 import { beijingTime } from './ids.ts';
+import { type RefundBatch, resultDetails, successNum } from './refund-batches.ts';
 import { type Trade, tradeFields } from './trades.ts';
 
 export interface SignedMessage {
@@ -28,6 +29,22 @@ export function notifyMessage(trade: Trade, notifyId: string, key: string, now: 
     ...tradeFields(trade),
   ];
   return signMessage(fields, key, trade.charset);
+}
+
+/**
+ * The batch refund notification of an applied batch (§5.4), in the refund request's charset. [inference] The
+ * notify_type string `batch_refund_notify` is unconfirmed (§11); amounts are written with two decimals.
+ */
+export function batchRefundMessage(batch: RefundBatch, notifyId: string, key: string, now: Date): SignedMessage {
+  const fields: [string, string][] = [
+    ['notify_time', beijingTime(now)],
+    ['notify_type', 'batch_refund_notify'],
+    ['notify_id', notifyId],
+    ['batch_no', batch.batchNo],
+    ['success_num', String(successNum(batch))],
+    ['result_details', resultDetails(batch)],
+  ];
+  return signMessage(fields, key, batch.charset);
 }
 
 /** The return query: the notify field set plus is_success=T and exterface, with a return notify_id. */

@@ -1,4 +1,5 @@
 // SandboxOptions checked once, with defaults filled in; a bad option stops startSandbox with a message naming it.
+import path from 'node:path';
 import { MD5_KEY, PARTNER_ID } from './alipay-rules.ts';
 import type { DeliveryKnobs, SandboxOptions } from './index.ts';
 
@@ -20,9 +21,11 @@ export interface ResolvedOptions {
   readonly returnIdTtlMs: number;
   readonly deliveryTimeoutMs: number;
   readonly knobs: DeliveryKnobs;
+  /** Absolute; undefined: nothing is kept across restarts. */
+  readonly dataDir: string | undefined;
 }
 
-export const DEFAULT_KNOBS: DeliveryKnobs = { duplicate: 0, delayMs: 0, hold: false };
+export const DEFAULT_KNOBS: DeliveryKnobs = { duplicate: 0, delayMs: 0, hold: false, drop: false };
 const MAX_DUPLICATE = 20;
 const MAX_DELAY_MS = 24 * 3600_000;
 
@@ -84,7 +87,14 @@ export function resolveOptions(options: SandboxOptions): ResolvedOptions {
     returnIdTtlMs: positive(options.returnIdTtlMs, 'returnIdTtlMs', 60_000),
     deliveryTimeoutMs: positive(options.deliveryTimeoutMs, 'deliveryTimeoutMs', 15_000),
     knobs: checkKnobs({ ...DEFAULT_KNOBS, ...options.knobs }),
+    dataDir: dataDirOf(options.dataDir),
   };
+}
+
+function dataDirOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') fail(`dataDir must be a directory path, got ${JSON.stringify(value)}`);
+  return path.resolve(value);
 }
 
 /** Throws a clear Error for a knob out of range; returns a fresh object. */
@@ -96,5 +106,6 @@ export function checkKnobs(k: DeliveryKnobs): DeliveryKnobs {
     fail(`knob delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}, got ${String(k.delayMs)}`);
   }
   if (typeof k.hold !== 'boolean') fail(`knob hold must be true or false, got ${String(k.hold)}`);
-  return { duplicate: k.duplicate, delayMs: k.delayMs, hold: k.hold };
+  if (typeof k.drop !== 'boolean') fail(`knob drop must be true or false, got ${String(k.drop)}`);
+  return { duplicate: k.duplicate, delayMs: k.delayMs, hold: k.hold, drop: k.drop };
 }

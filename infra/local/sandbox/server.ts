@@ -8,6 +8,8 @@ import type { DeliveryKnobs, Sandbox, SandboxOptions, TradeAction } from './inde
 import { SandboxLog } from './log.ts';
 import { resolveOptions } from './options.ts';
 import { errorPage, paidPage, problemPage } from './pages.ts';
+import { refundPage, refundPagePath } from './refund-page.ts';
+import { loadState, StateFile } from './state-file.ts';
 import { isTradeAction } from './trades.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -73,12 +75,15 @@ function knobsFrom(settings: Record<string, unknown>): Partial<DeliveryKnobs> {
   };
   number('duplicate');
   number('delayMs');
-  const hold = settings.hold;
-  if (hold !== undefined && hold !== '') {
-    if (hold === true || hold === 'true' || hold === 'on') out.hold = true;
-    else if (hold === false || hold === 'false' || hold === 'off') out.hold = false;
-    else throw new HttpProblem(400, `hold must be true or false, got ${JSON.stringify(hold)}`);
-  }
+  const flag = (name: 'hold' | 'drop'): void => {
+    const v = settings[name];
+    if (v === undefined || v === '') return;
+    if (v === true || v === 'true' || v === 'on') out[name] = true;
+    else if (v === false || v === 'false' || v === 'off') out[name] = false;
+    else throw new HttpProblem(400, `${name} must be true or false, got ${JSON.stringify(v)}`);
+  };
+  flag('hold');
+  flag('drop');
   return out;
 }
 
@@ -98,6 +103,8 @@ function gatewayAnswer(answer: GatewayAnswer): Answer {
       return text(answer.text);
     case 'cashier':
       return redirect(`/cashier/${answer.tradeNo}`);
+    case 'refund_page':
+      return redirect(refundPagePath(answer.partner, answer.batchNo));
   }
 }
 
@@ -110,7 +117,13 @@ function actAnswer(result: ActResult, tradeNo: string, action: TradeAction): Ans
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const resolved = resolveOptions(options);
   const log = new SandboxLog(options.onLog);
-  const engine = new SandboxEngine(resolved, log);
+  const dataDir = resolved.dataDir;
+  const kept = dataDir ? loadState(dataDir) : undefined;
+  let stateFile: StateFile | undefined;
+  const engine = new SandboxEngine(resolved, log, kept, () => stateFile?.changed());
+  if (dataDir) {
+    stateFile = new StateFile(dataDir, () => ({ trades: engine.trades.all(), batches: engine.batches.all() }), (message) => log.add('error', message));
+  }
 
   async function route(req: http.IncomingMessage): Promise<Answer> {
     const target = req.url ?? '/';
@@ -144,6 +157,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       const totalFee = form.get('total_fee');
       return actAnswer(engine.act(tradeNo, action, totalFee === null ? {} : { totalFee }), tradeNo, action);
     }
+    const refund = /^\/refund\/(\d{16})\/([0-9A-Za-z]{1,40})(\/confirm)?$/.exec(path);
+    if (refund) {
+      const [, partner, batchNo, confirm] = refund as unknown as [string, string, string, string | undefined];
+      if (confirm) {
+        only('POST');
+        await readBody(req); // the password field: there is no real seller to check it against
+        const result = engine.refunds.confirm(partner, batchNo);
+        if (!result.ok) return html(problemPage(result.status, result.message), result.status);
+        return redirect(refundPagePath(partner, batchNo), 303);
+      }
+      only('GET');
+      const batch = engine.batch(partner, batchNo);
+      return batch
+        ? html(refundPage(batch, (tradeNo) => engine.tradeByNo(tradeNo)))
+        : html(problemPage(404, `partner ${partner} has no refund batch ${batchNo} in this sandbox`), 404);
+    }
     if (path === '/sandbox' || path === '/sandbox/') {
       only('GET');
       return html(controlPage(log.entries, engine.deliveries.knobs(), engine.deliveries.heldCount()));
@@ -155,6 +184,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (path === '/sandbox/trades.json') {
       only('GET');
       return json(engine.allTrades());
+    }
+    if (path === '/sandbox/refunds.json') {
+      only('GET');
+      return json(engine.allBatches());
     }
     if (path === '/sandbox/knobs' || path === '/sandbox/release') {
       only('POST');
@@ -175,7 +208,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return fromForm ? redirect('/sandbox', 303) : json({ released });
     }
     if (path === '/') return redirect('/sandbox');
-    throw new HttpProblem(404, `nothing at ${path}: try /gateway.do, /cashier/{trade_no} or /sandbox`);
+    throw new HttpProblem(404, `nothing at ${path}: try /gateway.do, /cashier/{trade_no}, /refund/{partner}/{batch_no} or /sandbox`);
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -196,6 +229,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const { port, url, close } = await listenOnLoopback((req, res) => void handle(req, res), { port: resolved.port, variable: 'SANDBOX_PORT' });
   log.add('server', `listening on ${url} with partner(s) ${[...resolved.accounts.keys()].join(', ')}; retries sped up ${resolved.retrySpeedup}×, instant mode ${resolved.instantMode}`);
+  log.add('server', stateFile
+    ? `keeping trades and refund batches in ${stateFile.file}: ${kept!.trades.length} trade(s) and ${kept!.batches.length} batch(es) from earlier runs`
+    : 'keeping trades and refund batches in memory only');
 
   let stopped: Promise<void> | undefined;
   return {
@@ -210,6 +246,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     release: (order = 'fifo') => engine.deliveries.release(releaseOrder(order)),
     idle: () => engine.deliveries.idle(),
     trade: (partner, outTradeNo) => engine.trade(partner, outTradeNo),
+    refundBatch: (partner, batchNo) => engine.batch(partner, batchNo),
     act: async (tradeNo, action, opts = {}) => {
       if (!isTradeAction(action)) throw new Error(`sandbox: unknown action ${JSON.stringify(action)}: use pay, close, ship, confirm, finish or refund`);
       const result = engine.act(tradeNo, action, opts.totalFee === undefined ? {} : { totalFee: opts.totalFee }, 'act()');
@@ -218,6 +255,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     stop: () => {
       stopped ??= (async () => {
         engine.deliveries.stop();
+        stateFile?.flush();
         log.add('server', 'stopped');
         await close();
       })();

@@ -5,6 +5,9 @@ export class TradeBook {
   private readonly byTradeNo = new Map<string, Trade>();
   private readonly byOutTradeNo = new Map<string, string>();
 
+  /** `onChange` is called after every put (e.g. to save the trades). */
+  constructor(private readonly onChange: () => void = () => {}) {}
+
   private static outKey(partner: string, outTradeNo: string): string {
     return `${partner}\n${outTradeNo}`;
   }
@@ -20,6 +23,16 @@ export class TradeBook {
 
   /** Adds a new trade or replaces the stored version of the same trade_no. */
   put(trade: Trade): void {
+    this.keep(trade);
+    this.onChange();
+  }
+
+  /** Takes back trades kept from an earlier run, without calling onChange. */
+  load(trades: readonly Trade[]): void {
+    for (const trade of trades) this.keep(trade);
+  }
+
+  private keep(trade: Trade): void {
     this.byTradeNo.set(trade.tradeNo, trade);
     this.byOutTradeNo.set(TradeBook.outKey(trade.partner, trade.outTradeNo), trade.tradeNo);
   }

@@ -3,6 +3,7 @@
 import type { Charset } from './alipay-charset.ts';
 import { PAYMENT_SERVICES, type PaymentService, type TradeKind, valueProblem } from './alipay-rules.ts';
 import type { SandboxTrade, SandboxTradeStatus, TradeAction } from './index.ts';
+import { fullRefund } from './trade-refunds.ts';
 import { fenOf, yuanOf } from './yuan.ts';
 
 /** The sandbox's own record; snapshots handed out are copies. */
@@ -62,6 +63,7 @@ export function createTrade(input: NewTradeInput): Trade {
       : {}),
     history: [{ status: 'WAIT_BUYER_PAY', at: input.now }],
     notifyIds: [],
+    refunds: [],
     params: { ...params },
     instantMode: input.instantMode,
   };
@@ -74,7 +76,7 @@ type Moves = Partial<Record<SandboxTradeStatus, Partial<Record<TradeAction, Sand
 const MOVES: Readonly<Record<TradeKind, Moves>> = {
   instant: {
     WAIT_BUYER_PAY: { pay: 'paid', close: 'TRADE_CLOSED' },
-    TRADE_SUCCESS: { finish: 'TRADE_FINISHED', refund: 'TRADE_CLOSED' }, // refund window ends; full refund
+    TRADE_SUCCESS: { finish: 'TRADE_FINISHED', refund: 'TRADE_CLOSED' }, // refund window ends; full refund (trade-refunds.ts)
   },
   // trade_create_by_buyer ("dual") is treated as escrow.
   escrow: {
@@ -119,6 +121,7 @@ export function applyAction(trade: Trade, action: TradeAction, input: ActInput):
   const target = MOVES[trade.kind][trade.status]?.[action];
   if (target === undefined) return unavailable(trade, action)!;
   const now = input.now;
+  if (action === 'refund') return fullRefund(trade, now);
   let next: Trade = { ...trade };
   if (action === 'pay') {
     const amount = paidAmount(trade, input.totalFee);
@@ -135,7 +138,6 @@ export function applyAction(trade: Trade, action: TradeAction, input: ActInput):
         : {}),
     };
   }
-  if (action === 'refund') next = { ...next, refundStatus: 'REFUND_SUCCESS', gmtRefund: now };
   if (status === 'TRADE_FINISHED' || status === 'TRADE_CLOSED') next = { ...next, gmtClose: now };
   return { ...next, status, history: [...trade.history, { status, at: now }] };
 }
@@ -243,6 +245,7 @@ export function snapshot(trade: Trade): SandboxTrade {
     ...(rest.logistics ? { logistics: Object.freeze({ ...rest.logistics }) } : {}),
     history: Object.freeze(rest.history.map((h) => Object.freeze({ ...h }))),
     notifyIds: Object.freeze([...rest.notifyIds]),
+    refunds: Object.freeze(rest.refunds.map((r) => Object.freeze({ ...r }))),
     params: Object.freeze({ ...rest.params }),
   });
 }

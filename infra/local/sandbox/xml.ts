@@ -2,7 +2,9 @@
 import { type Charset, encodeText } from './alipay-charset.ts';
 import { signText } from './alipay-md5.ts';
 import { escapeMarkup } from './markup.ts';
+import { paidFen, refundedFen } from './trade-refunds.ts';
 import { discountOf, type Trade } from './trades.ts';
+import { yuanOf } from './yuan.ts';
 
 export interface XmlAnswer {
   body: Buffer;
@@ -32,8 +34,7 @@ export function successXml(charset: Charset): XmlAnswer {
 
 /** The `<trade>` children of single_trade_query, alphabetical; booleans are T/F here where notifications use Y/N. */
 export function queryTradeFields(trade: Trade): [string, string][] {
-  const refunded = trade.refundStatus === 'REFUND_SUCCESS';
-  const paid = trade.gmtPayment !== undefined;
+  const refunded = refundedFen(trade);
   const p = trade.params;
   const fields: Record<string, string | undefined> = {
     body: trade.body,
@@ -43,7 +44,7 @@ export function queryTradeFields(trade: Trade): [string, string][] {
     flag_trade_locked: '0',
     gmt_close: trade.gmtClose,
     gmt_create: trade.gmtCreate,
-    gmt_last_modified_time: trade.history.at(-1)?.at,
+    gmt_last_modified_time: [trade.history.at(-1)?.at, trade.gmtRefund].filter((t) => t !== undefined).sort().at(-1),
     gmt_payment: trade.gmtPayment,
     gmt_refund: trade.gmtRefund,
     gmt_send_goods: trade.gmtSendGoods,
@@ -60,8 +61,9 @@ export function queryTradeFields(trade: Trade): [string, string][] {
     seller_email: trade.sellerEmail,
     seller_id: trade.sellerId,
     subject: trade.subject,
-    to_buyer_fee: refunded ? trade.totalFee : '0.00',
-    to_seller_fee: paid && !refunded ? trade.totalFee : '0.00',
+    // [inference] what went back to the buyer, and what the seller keeps.
+    to_buyer_fee: yuanOf(refunded),
+    to_seller_fee: yuanOf(paidFen(trade) - refunded),
     total_fee: trade.totalFee || undefined,
     trade_no: trade.tradeNo,
     trade_status: trade.status,
