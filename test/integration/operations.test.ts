@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { handler as reconcileHandler } from '../../functions/reconcile.ts';
 import { startSandbox, type Sandbox } from '../../infra/local/sandbox/index.ts';
-import { TEST_KEY, TEST_PARTNER } from '../support/alipay-messages.ts';
-import { getPayment, postClose, postPayment, postRefund, postShip } from '../support/api.ts';
+import { notification, TEST_KEY, TEST_PARTNER } from '../support/alipay-messages.ts';
+import { getPayment, postClose, postNotify, postPayment, postRefund, postShip } from '../support/api.ts';
 import { useTestApp } from '../support/app-env.ts';
 import { paymentExample } from '../support/payments.ts';
 import type { ServiceName } from '../../shared/alipay/services.ts';
@@ -53,6 +53,17 @@ describe('reconciliation', () => {
     assert.equal(after1.paidFee, paidFee);
     const records = (await app.notifications()).filter((r) => r.outTradeNo === outTradeNo);
     assert.deepEqual(records.map((r) => [r.source, r.outcome]), [['query', 'applied']]);
+  });
+
+  test('a signed notification that notify_verify disowns leaves the order waiting, and reconciliation settles it', async () => {
+    const { outTradeNo, tradeNo, paidFee } = await checkout();
+    await sandbox.act(tradeNo, 'pay');
+    // Signed with our key, but a notify_id the sandbox (Alipay) never issued: notify_verify says no.
+    const disowned = notification({ outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: paidFee, tradeNo });
+    assert.equal((await postNotify(disowned)).body, 'fail');
+    assert.equal((await status(outTradeNo)).status, 'CREATED');
+    await reconcileHandler();
+    assert.equal((await status(outTradeNo)).status, 'TRADE_SUCCESS');
   });
 
   test('an order past its it_b_pay deadline is closed with close_trade; the buyer can no longer pay it', async () => {
