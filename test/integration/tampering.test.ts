@@ -15,7 +15,7 @@ import type { HttpAnswer } from '../support/events.ts';
 import { createOrder, newOutTradeNo } from '../support/payments.ts';
 import { oracleVerdict } from '../support/presign-oracle.ts';
 
-const { app } = useTestApp();
+const { app, logs } = useTestApp();
 
 const OTHER_ACCOUNT = '2088999999999999';
 
@@ -274,4 +274,28 @@ describe('a notify_id used for one order, replayed on another through the other 
     assertNotMoved(await app.getOrder(b.outTradeNo), beforeB, ['notify_id_reused'], 'order B');
     assert.deepEqual(await app.getOrder(a.outTradeNo), paidA, 'order A changed');
   });
+});
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+describe('a refusal is logged without the sign it quotes (found by fuzzing: the scan of test/run.ts flagged both)', () => {
+  const FULL_SIGN = /(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])/;
+  const cases: [string, (m: SignedMessage) => string][] = [
+    ['sign_type carrying the message\'s sign', (m) => encodeForm(Object.entries({ ...m.fields, sign_type: m.fields.sign! }), 'utf-8')],
+    ['a parameter named "sign" + the sign, given twice', (m) => `${m.encoded}&sign${m.fields.sign}=&sign${m.fields.sign}=`],
+  ];
+  for (const [what, edit] of cases) {
+    for (const channel of ['notify', 'return'] as const) {
+      test(`${channel}: ${what}: refused, and no log line holds 32 hex characters`, async () => {
+        const order = await createOrder();
+        const genuine = (channel === 'notify' ? notification : returnQuery)({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee });
+        const from = logs.lines.length;
+        if (channel === 'notify') assertAnswer(await postNotify(edit(genuine)), 'fail', what);
+        else assert.equal(pageResult(await getReturn(edit(genuine))), 'unverified', what);
+        const lines = logs.lines.slice(from);
+        assert.ok(lines.some((l) => l.includes(genuine.fields.sign!.slice(0, 6))), `${what}: the refusal is logged with the sign's first characters`);
+        assert.deepEqual(lines.filter((l) => FULL_SIGN.test(l)), [], `${what}: a log line holds a full sign`);
+      });
+    }
+  }
 });
