@@ -1,7 +1,8 @@
 // Fuzzing POST /alipay/notify and GET /alipay/return with mutants of genuine signed messages (fast-check). Whatever
 // arrives: never a 5xx, always one of the documented answers, and nothing durable (no order moved, no Notifications item)
 // unless the bytes are validly signed by our key, as judged by an MD5 oracle written apart from the product
-// (test/support/presign-oracle.ts). An order moves only when notify_verify also said `true`.
+// (test/support/presign-oracle.ts). An order moves only when notify_verify also said `true`; a signed copy it disowns is
+// kept only as a rejection.
 // FUZZ_SEED=<n> replays a run; FUZZ_SCALE=<x> multiplies the number of cases.
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
@@ -57,6 +58,10 @@ async function assertOnlySignedEffects(t: TestContext, label: string, cases: rea
   const added = (await app.notifications()).filter((i) => !before.items.has(String(i.eventId)));
   const unsigned = added.filter((i) => !signed.has(Buffer.from(i.raw as Uint8Array).toString('hex')));
   assert.deepEqual(unsigned.map(describeItem), [], `${label}: Notifications items written for bytes that are not validly signed (seed ${SEED})`);
+  // Signed but disowned by notify_verify: kept only as a rejection (README, "What is written"), never as news.
+  const disowned = added.filter((i) => cases[signed.get(Buffer.from(i.raw as Uint8Array).toString('hex'))!.seed]!.verify !== 'true');
+  assert.deepEqual(disowned.filter((i) => !String(i.outcome).startsWith('rejected:')).map(describeItem), [],
+    `${label}: items other than rejections written for copies notify_verify disowns (seed ${SEED})`);
 
   for (const [i, c] of cases.entries()) {
     if (!c.outTradeNo) continue;
