@@ -66,6 +66,6 @@ export function scanLogCapture(file: string): { lines: number; sources: number; 
 
 /** The excerpt with the secrets named instead of shown, and hex runs of 8+ characters cut to their first 6. */
 function hide(text: string): string {
-  for (const [name, pattern] of SECRETS.slice(0, 5)) text = text.replace(new RegExp(pattern.source, `${pattern.flags}g`), `[${name}]`);
+  for (const [name, pattern] of SECRETS.slice(0, -1)) text = text.replace(new RegExp(pattern.source, `${pattern.flags}g`), `[${name}]`);
   return text.replace(/[0-9a-fA-F]{8,}/g, (hex) => `${hex.slice(0, 6)}…`);
 }
