@@ -34,6 +34,11 @@ const isSecretName = (name: string): boolean => name.length <= 20 && SECRET_NAME
  * separator; `[` is excluded so an already `[redacted]` value is left as it is.
  */
 const SIGN_IN_TEXT = /((?:(?:\b|_)(?:sign|Sign|SIGN)|(?<=[a-z0-9])Sign)\\?["']?\s*(?:=|:|%3[dD])\s*\\?["']?)([^\s"'\\&;,)}\][]{7,})/g;
+/**
+ * Exactly 32 hex characters is an MD5 sign (or a key) wherever it stands, even without a name before it: a refusal
+ * may quote a sign sent as sign_type, or inside a parameter name. A notify_id (34) or a sha256 (64) is left whole.
+ */
+const MD5_HEX = /(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])/g;
 /** Fields whose (string) value is a sign: `sign`, `expected_sign`, `receivedSign`. */
 const isSignName = (name: string): boolean => /^(?:sign|Sign|SIGN)$|_(?:sign|SIGN)$|[a-z0-9]Sign$/.test(name);
 
@@ -65,7 +70,7 @@ function redact(text: string, wasCut: boolean): string {
       }
     }
   }
-  return text.replace(SIGN_IN_TEXT, (_, lead: string, value: string) => lead + redactSign(value));
+  return text.replace(SIGN_IN_TEXT, (_, lead: string, value: string) => lead + redactSign(value)).replace(MD5_HEX, redactSign);
 }
 
 function longestEndingPrefix(text: string, secret: string): number {

@@ -265,7 +265,9 @@ export function validatePaymentParams(params: Readonly<Record<string, unknown>>,
     if (raw === undefined) continue;
     if (!allowed.has(name)) {
       const hint = closest(name, [...allowed]);
-      throw new AlipayError('UNKNOWN_PARAMETER', `${name} is not a parameter of ${spec.service}${hint ? `: did you mean ${hint}?` : ''}`, name);
+      // A name that is empty or holds blanks is quoted, or the message would lose it (" is not a parameter …").
+      const shown = /^[\x21-\x7e]+$/.test(name) ? name : JSON.stringify(name);
+      throw new AlipayError('UNKNOWN_PARAMETER', `${shown} is not a parameter of ${spec.service}${hint ? `: did you mean ${hint}?` : ''}`, name);
     }
     if (typeof raw !== 'string') {
       const hint = typeof raw === 'number' && AMOUNT_PARAMS.has(name) ? ` such as "${raw.toFixed(2)}": floats lose money` : '';

@@ -9,6 +9,7 @@ import { ensureTables, type TableNames } from '../../shared/store/tables.ts';
 import { TEST_KEY, TEST_PARTNER } from './alipay-messages.ts';
 import { testDynamoClient, uniqueTableName } from './dynamodb.ts';
 import { type FakeGateway, startFakeGateway } from './fake-gateway.ts';
+import { keepLogLines } from './log-capture.ts';
 
 export const STOREFRONT_TOKEN = 'storefront-test-token-0123456789';
 
@@ -109,7 +110,8 @@ export async function setUpApp(extraEnv: Record<string, string | undefined> = {}
 
 /**
  * Keeps the handlers' JSON log lines out of the test report (TEST_LOGS=1 shows them) and collects them,
- * so a test can also check what was logged.
+ * so a test can also check what was logged. Under `npm test` each line also goes to the run's capture file, which
+ * test/run.ts scans for secrets at the end (test/support/log-capture.ts).
  */
 export function captureLogs(): { lines: string[]; restore(): void } {
   const lines: string[] = [];
@@ -118,6 +120,7 @@ export function captureLogs(): { lines: string[]; restore(): void } {
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (typeof chunk === 'string' && chunk.startsWith('{"time":')) {
       lines.push(chunk);
+      keepLogLines(chunk);
       if (!show) {
         const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
         callback?.();
