@@ -29,6 +29,15 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
         return answer('success');
       case 'too_old':
         return answer('fail'); // never for a notify: its notify_id lives until answered
+      case 'refunds': {
+        const rejected = received.results.find((r) => r.outcome === 'rejected');
+        if (rejected) {
+          log.warn('refund notify rejected by notify_verify', { batchNo: received.batchNo, reason: rejected.outcome === 'rejected' ? rejected.reason : '' });
+          return answer('fail');
+        }
+        log.info('refund notify', { batchNo: received.batchNo, outcomes: received.results.map((r) => r.outcome).join(',') });
+        return answer('success');
+      }
       case 'processed': {
         const { event: e, result } = received;
         const fields = { eventId: e.eventId, outTradeNo: e.outTradeNo, tradeStatus: e.tradeStatus, charset: received.charset };

@@ -30,6 +30,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       log.warn('return refused', { reason: received.kind === 'refused' ? received.reason : 'unidentified', detail: received.detail });
       return respond('unverified');
     }
+    if (received.kind === 'refunds') return respond('unverified'); // a refund notification is never a return
     outTradeNo = received.event.outTradeNo;
     if (received.kind === 'too_old') {
       // Fulfil from a return only while Alipay can still confirm its notify_id, which lives about a minute.

@@ -16,6 +16,16 @@ export interface AppConfig extends MerchantAccount {
   /** One deadline for a whole notify or return request, well under the Lambda timeout. */
   handlerDeadlineMs: number;
   notificationRetentionDays: number;
+  reconcile: {
+    /** Orders younger than this are left to their notifications. */
+    minAgeMs: number;
+    /** How long an order without it_b_pay stays payable before reconciliation closes it. */
+    closeAfterMs: number;
+    /** Orders one run looks at, at most. */
+    maxOrders: number;
+  };
+  /** How refunds are asked for by default: the seller confirms on Alipay's page (pwd), or server to server (nopwd). */
+  refundMode: 'pwd' | 'nopwd';
 }
 
 export class ConfigError extends Error {
@@ -76,11 +86,18 @@ async function secret(env: Env, name: string, readSecret: SecretReader | undefin
   throw new ConfigError(name, `is not set (nor ${name}_PARAMETER, the SSM SecureString holding it): ${hint}`);
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+function positiveInt(env: Env, name: string, fallback: number, opts: { zero?: boolean } = {}): number {
   const v = env[name];
   if (v === undefined || v === '') return fallback;
-  if (!/^[1-9]\d{0,6}$/.test(v)) throw new ConfigError(name, `"${v}" is not a positive whole number`);
+  if (!(opts.zero ? /^(0|[1-9]\d{0,6})$/ : /^[1-9]\d{0,6}$/).test(v)) throw new ConfigError(name, `"${v}" is not a ${opts.zero ? 'whole number' : 'positive whole number'}`);
   return Number(v);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!(values as readonly string[]).includes(v)) throw new ConfigError(name, `"${v}" is not one of ${values.join(', ')}`);
+  return v as T;
 }
 
 export async function loadConfig(env: Env, readSecret?: SecretReader, needs: readonly SecretName[] = ALL_SECRETS): Promise<AppConfig> {
@@ -106,6 +123,12 @@ export async function loadConfig(env: Env, readSecret?: SecretReader, needs: rea
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     notifyVerifyTimeoutMs: positiveInt(env, 'NOTIFY_VERIFY_TIMEOUT_MS', 5000),
     handlerDeadlineMs: positiveInt(env, 'HANDLER_DEADLINE_MS', 6000),
+    reconcile: {
+      minAgeMs: positiveInt(env, 'RECONCILE_MIN_AGE_MINUTES', 30, { zero: true }) * 60_000,
+      closeAfterMs: positiveInt(env, 'RECONCILE_CLOSE_AFTER_MINUTES', 2 * 24 * 60) * 60_000,
+      maxOrders: positiveInt(env, 'RECONCILE_MAX_ORDERS', 200),
+    },
+    refundMode: oneOf(env, 'ALIPAY_REFUND_MODE', ['pwd', 'nopwd'] as const, 'pwd'),
     notificationRetentionDays: positiveInt(env, 'NOTIFICATION_RETENTION_DAYS', 400),
   } as AppConfig;
   // Secrets last, so a bad setting above fails before any SSM call.

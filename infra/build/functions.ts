@@ -14,6 +14,10 @@ export const LAMBDA_FUNCTIONS: readonly LambdaFunction[] = [
   { name: 'order-status', entry: 'functions/order-status.ts', slsName: 'orderStatus' },
   { name: 'notify', entry: 'functions/notify.ts', slsName: 'notify' },
   { name: 'return', entry: 'functions/return.ts', slsName: 'return' },
+  { name: 'close-payment', entry: 'functions/close-payment.ts', slsName: 'closePayment' },
+  { name: 'ship-payment', entry: 'functions/ship-payment.ts', slsName: 'shipPayment' },
+  { name: 'refund-payment', entry: 'functions/refund-payment.ts', slsName: 'refundPayment' },
+  { name: 'reconcile', entry: 'functions/reconcile.ts', slsName: 'reconcile' },
 ];
 
 /** The handler string of every bundle: `index.js` at the zip root, exporting `handler` (CommonJS). */

@@ -36,14 +36,15 @@ export function notifyVerifyUrl(gatewayUrl: string, partner: string, notifyId: s
  */
 export async function notifyVerify(partner: string, notifyId: string, options: GatewayClientOptions = {}): Promise<NotifyVerifyAnswer> {
   const url = notifyVerifyUrl(options.gatewayUrl ?? DEFAULT_GATEWAY_URL, partner, notifyId);
-  const text = await get(url, options);
+  const text = (await gatewayGet(url, options)).toString('utf8');
   // The official demos trim and compare: PHP matches /true$/i, Java reads the first line. Be exact after trimming.
   const answer = text.trim();
   if (answer === 'true' || answer === 'false' || answer === 'invalid') return answer;
   throw new GatewayUnavailableError(`notify_verify answered neither true, false nor invalid (${text.length} bytes: ${JSON.stringify(text.slice(0, 40))})`, 'garbage');
 }
 
-async function get(url: string, options: GatewayClientOptions): Promise<string> {
+/** A GET to the gateway with a timeout (and the caller's signal): the answer's bytes, or GatewayUnavailableError. */
+export async function gatewayGet(url: string, options: GatewayClientOptions): Promise<Buffer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const doFetch = options.fetch ?? globalThis.fetch;
   let response: Response;
@@ -64,7 +65,7 @@ async function get(url: string, options: GatewayClientOptions): Promise<string> 
     throw new GatewayUnavailableError(`the gateway answered HTTP ${response.status}`, 'http_status');
   }
   try {
-    return await boundedText(response, MAX_ANSWER_BYTES);
+    return await boundedBytes(response, MAX_ANSWER_BYTES);
   } catch (err) {
     if (err instanceof GatewayUnavailableError) throw err;
     const name = (err as Error)?.name;
@@ -75,8 +76,8 @@ async function get(url: string, options: GatewayClientOptions): Promise<string> 
 /** notify_verify answers a word and the XML services a few KB: anything longer is garbage, and is not read into memory. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-async function boundedText(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return '';
+async function boundedBytes(response: Response, maxBytes: number): Promise<Buffer> {
+  if (!response.body) return Buffer.alloc(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -90,5 +91,5 @@ async function boundedText(response: Response, maxBytes: number): Promise<string
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

@@ -2,6 +2,18 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isAlipayError } from '../alipay/errors.ts';
 import { HttpError } from './errors.ts';
+import { PaymentError, type PaymentErrorCode } from '../payments/errors.ts';
+
+const PAYMENT_STATUS: Readonly<Record<PaymentErrorCode, number>> = {
+  ORDER_NOT_FOUND: 404,
+  NOT_CLOSABLE: 409,
+  NOT_SHIPPABLE: 409,
+  ALREADY_SHIPPED: 409,
+  NOT_REFUNDABLE: 409,
+  EXCEEDS_REFUNDABLE: 409,
+  REQUEST_ID_REUSED: 409,
+  ALIPAY_REFUSED: 502,
+};
 import type { Logger } from '../log.ts';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -32,6 +44,9 @@ export function errorResponse(err: unknown, log: Logger, requestId: string): Htt
     return json(err.status, { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.details ? { details: err.details } : {}) } });
   }
   if (isAlipayError(err)) return json(400, { error: err.toJSON() });
+  if (err instanceof PaymentError) {
+    return json(PAYMENT_STATUS[err.code], { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.details ? { details: err.details } : {}) } });
+  }
   log.error('unhandled error', { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });
   const transient = (err as { transient?: boolean })?.transient === true;
   return json(transient ? 503 : 500, {

@@ -1,8 +1,10 @@
 // The one decision: what a verified trade event does to an order, as the next Order value. Pure: no clock, no I/O.
 import { formatYuan } from '../alipay/amount.ts';
 import {
-  ANOMALY_LIMIT, HISTORY_LIMIT, type Anomaly, type AnomalyCode, type HistoryEntry, type Order, type TradeEvent,
+  ANOMALY_LIMIT, HISTORY_LIMIT, isRefundResult, type Anomaly, type AnomalyCode, type HistoryEntry, type Order, type OrderEvent,
+  type RefundResultEvent, type TradeEvent,
 } from './order.ts';
+import { applyRefundResult, settleFromTradeNotification } from './refunds.ts';
 import {
   classifyMove, isPaid, isRefundStatus, isTradeStatus, laterRefund, LIFECYCLE, type RefundMark,
 } from './trade-status.ts';
@@ -25,7 +27,7 @@ export interface DecideContext {
 /** Values we send that Alipay echoes back in notifications and returns. */
 const ECHOED = ['subject', 'body', 'extra_common_param', 'receive_name', 'receive_address', 'receive_zip', 'receive_phone', 'receive_mobile'];
 
-export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideContext): Decision {
+export function decide(order: Order | undefined, event: OrderEvent, ctx: DecideContext): Decision {
   const anomaly = (code: AnomalyCode, detail: string): Anomaly => ({ at: event.receivedAt, code, detail, eventId: event.eventId });
   const anomalous = (found: Anomaly[]): Decision => ({
     outcome: 'anomaly',
@@ -39,6 +41,7 @@ export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideC
     if (ctx.eventRecordedFor === order.outTradeNo) return { outcome: 'duplicate' };
     return anomalous([anomaly('notify_id_reused', `event ${event.eventId} was already recorded for order ${ctx.eventRecordedFor}`)]);
   }
+  if (isRefundResult(event)) return decideRefundResult(order, event, anomalous);
   const status = event.tradeStatus;
   if (!isTradeStatus(status)) {
     return anomalous([anomaly('unknown_trade_status', `trade_status ${JSON.stringify(status)} is not one we know`)]);
@@ -57,9 +60,14 @@ export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideC
   if (event.tradeNo !== undefined && order.tradeNo !== undefined && event.tradeNo !== order.tradeNo) {
     found.push(anomaly('trade_no_mismatch', `trade ${event.tradeNo} is not the order's trade ${order.tradeNo}: the buyer may have paid twice`));
   }
-  const amountProblem = checkAmount(order, event);
+  // Our own close_trade carries no amount: there is nothing paid to compare.
+  const amountProblem = event.source === 'close' ? undefined : checkAmount(order, event);
   if (amountProblem) found.push(anomaly(amountProblem.code, amountProblem.detail));
 
+  if (order.status === 'TRADE_CLOSED' && order.paidFen === undefined && isPaid(status)) {
+    // Closed unpaid (timed out, or closed by us), yet Alipay reports money: never mistaken for older news.
+    found.push(anomaly('paid_after_close', `${status} reported for an order closed unpaid: the buyer may have paid a closed order`));
+  }
   const lifecycle = LIFECYCLE[order.service];
   const move = classifyMove(lifecycle, order.status, status);
   if (move === 'impossible') {
@@ -80,12 +88,13 @@ export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideC
   }
   if (move === 'same' && !refundChanged && !tradeNoNew) return { outcome: 'duplicate' };
 
+  const forward = move === 'forward';
   const entry: HistoryEntry = {
-    at: event.receivedAt, source: event.source, eventId: event.eventId, status,
+    at: event.receivedAt, source: event.source, eventId: event.eventId, status: forward ? status : order.status,
     ...(event.refundStatus === undefined ? {} : { refundStatus: event.refundStatus }),
   };
-  const forward = move === 'forward';
   const paidNow = forward && isPaid(status) && order.paidFen === undefined && event.totalFen !== undefined;
+  const ledger = refundChanged && incomingRefund ? settleFromTradeNotification(order, incomingRefund.status, event.receivedAt) : undefined;
   return {
     outcome: 'applied',
     next: {
@@ -94,13 +103,27 @@ export function decide(order: Order | undefined, event: TradeEvent, ctx: DecideC
       ...(tradeNoNew ? { tradeNo: event.tradeNo } : {}),
       ...(refundChanged ? { refund } : {}),
       ...(paidNow ? { paidFen: event.totalFen } : {}),
+      ...(ledger ? { refunds: ledger } : {}),
       history: [...order.history, entry].slice(-HISTORY_LIMIT),
     },
   };
 }
 
+/** A batch refund result: its ledger entry settles once; anything that does not fit the ledger is an anomaly. */
+function decideRefundResult(order: Order, event: RefundResultEvent, anomalous: (found: Anomaly[]) => Decision): Decision {
+  const r = applyRefundResult(order, event);
+  if (r.outcome === 'duplicate') return r;
+  if (r.outcome === 'anomaly') return anomalous([{ at: event.receivedAt, code: r.code, detail: r.detail, eventId: event.eventId }]);
+  const settled = r.entries.find((e) => e.batchNo === event.refundResult.batchNo)!;
+  const entry: HistoryEntry = {
+    at: event.receivedAt, source: event.source, eventId: event.eventId, status: order.status,
+    refundStatus: `batch ${settled.batchNo} ${settled.status}`,
+  };
+  return { outcome: 'applied', next: { ...bump(order, event), refunds: r.entries, history: [...order.history, entry].slice(-HISTORY_LIMIT) } };
+}
+
 /** Every write is a new version. */
-const bump = (order: Order, event: TradeEvent): Order => ({ ...order, version: order.version + 1, updatedAt: event.receivedAt });
+const bump = (order: Order, event: OrderEvent): Order => ({ ...order, version: order.version + 1, updatedAt: event.receivedAt });
 
 /**
  * The MD5 presign joins raw values with "&" and "=". Where a value holds "&k=v", the same signed bytes can be read

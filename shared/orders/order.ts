@@ -2,14 +2,15 @@
 import type { Charset } from '../alipay/charset.ts';
 import type { Fen } from '../alipay/amount.ts';
 import type { ServiceName, TradeKind } from '../alipay/services.ts';
-import type { OrderStatus, RefundMark, TradeStatus } from './trade-status.ts';
+import type { OrderStatus, RefundMark } from './trade-status.ts';
 
 export interface HistoryEntry {
   at: string;
   source: EventSource;
   /** The event that moved the order (a notify_id for notify and return). */
   eventId: string;
-  status: TradeStatus;
+  /** The order's status after the event. */
+  status: OrderStatus;
   refundStatus?: string;
 }
 
@@ -22,6 +23,9 @@ export type AnomalyCode =
   | 'notify_id_reused' // an event id already recorded for another order
   | 'echo_mismatch' // a value we sent came back different in a message that could be split another way
   | 'ambiguous_message' // a value holds "&" where we cannot tell which split Alipay signed
+  | 'paid_after_close' // money reported for an order that was closed unpaid
+  | 'unknown_refund' // a refund result for a batch this order never requested
+  | 'refund_mismatch' // a refund result that does not match the requested refund (trade or amount)
   | 'unknown_order'
   | 'unexpected_status'
   | 'unknown_trade_status';
@@ -59,13 +63,48 @@ export interface Order {
   updatedAt: string;
   /** The signed gateway parameters, so a retried create-payment gets the very same answer. */
   gatewayParams: Record<string, string>;
+  /** The refund ledger: one entry per refund we asked Alipay for, never overwritten by another. Absent: none. */
+  refunds?: RefundEntry[];
+  /** Escrow: what the seller reported shipping (send_goods_confirm_by_platform). */
+  shipment?: Shipment;
+}
+
+export type RefundEntryStatus = 'PENDING' | 'SUCCESS' | 'FAILED';
+
+export interface RefundEntry {
+  /** Alipay's batch_no: yyyyMMdd + a serial never reused. */
+  batchNo: string;
+  amountFen: Fen;
+  reason: string;
+  /** How it was asked: the seller confirms on Alipay's page (pwd), or server to server (nopwd). */
+  mode: 'pwd' | 'nopwd';
+  /** PENDING until Alipay reports the result; FAILED refunds nothing and frees the amount again. */
+  status: RefundEntryStatus;
+  requestedAt: string;
+  updatedAt: string;
+  /** Alipay's result code of a failed refund (e.g. TRADE_STATUS_ERROR), or how it was settled. */
+  result?: string;
+  /** The storefront's idempotency key: the same key again is the same refund. */
+  requestId: string;
+}
+
+export interface Shipment {
+  logisticsName: string;
+  invoiceNo: string;
+  transportType: 'POST' | 'EXPRESS' | 'EMS' | 'DIRECT';
+  at: string;
 }
 
 /** Only the last entries are kept on the order; the Notifications table holds everything. */
 export const HISTORY_LIMIT = 20;
 export const ANOMALY_LIMIT = 20;
 
-export type EventSource = 'notify' | 'return' | 'query';
+/**
+ * Where news about an order came from: Alipay's async notify (trade status or batch refund result), the buyer's
+ * return, a single_trade_query answer; or a command we carried out with Alipay (close_trade, send goods, a refund
+ * request), recorded the same way.
+ */
+export type EventSource = 'notify' | 'return' | 'query' | 'close' | 'ship' | 'refund_request';
 
 /** A verified report from Alipay about one trade: an async notify, a sync return, or a query answer. */
 export interface TradeEvent {
@@ -92,3 +131,22 @@ export interface TradeEvent {
    */
   fields?: Readonly<Record<string, string>>;
 }
+
+/** One item of a verified batch_refund_notify: what Alipay did with one refund of one trade. */
+export interface RefundResultEvent {
+  /** refund#<batch_no>#<trade_no> */
+  eventId: string;
+  source: 'notify';
+  receivedAt: string;
+  outTradeNo: string;
+  refundResult: {
+    batchNo: string;
+    tradeNo: string;
+    amountFen: Fen;
+    /** SUCCESS, or Alipay's error code for the item. */
+    result: string;
+  };
+}
+
+export type OrderEvent = TradeEvent | RefundResultEvent;
+export const isRefundResult = (e: OrderEvent): e is RefundResultEvent => 'refundResult' in e;

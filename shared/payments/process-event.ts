@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { NotifyVerifyAnswer } from '../alipay/gateway-client.ts';
 import type { Deadline } from '../deadline.ts';
 import { decide, type Decision } from '../orders/decide.ts';
-import type { Order, TradeEvent } from '../orders/order.ts';
+import { isRefundResult, type Order, type OrderEvent } from '../orders/order.ts';
 import { isAwaitingPayment } from '../orders/trade-status.ts';
 import { type EventOutcome, type EventRecord, type PaymentStore, StoreUnavailableError } from './store-port.ts';
 
@@ -15,7 +15,7 @@ export interface ProcessDeps {
    * Asks Alipay whether it sent `notifyId` (with its own timeout, and abandoned when `signal` aborts); throws a
    * transient error when it cannot tell.
    */
-  notifyVerify: (notifyId: string, signal: AbortSignal) => Promise<NotifyVerifyAnswer>;
+  notifyVerify?: (notifyId: string, signal: AbortSignal) => Promise<NotifyVerifyAnswer>;
   /** Days an event record is kept before TTL may delete it. */
   retentionDays: number;
   /** Attempts when the order changes under us, or storage has a passing problem, before giving up (Alipay will retry). */
@@ -36,7 +36,7 @@ export interface ProcessOptions {
 export const expiresAt = (receivedAt: string, retentionDays: number): number =>
   Math.floor(Date.parse(receivedAt) / 1000) + retentionDays * 86400;
 
-export async function processTradeEvent(deps: ProcessDeps, event: TradeEvent, raw: Buffer, opts: ProcessOptions): Promise<ProcessResult> {
+export async function processTradeEvent(deps: ProcessDeps, event: OrderEvent, raw: Buffer, opts: ProcessOptions): Promise<ProcessResult> {
   const { deadline } = opts;
   const call = { signal: deadline.signal };
   const record = (outcome: EventOutcome, detail?: string, eventId = event.eventId): EventRecord => ({
@@ -44,7 +44,7 @@ export async function processTradeEvent(deps: ProcessDeps, event: TradeEvent, ra
     source: event.source,
     ...(opts.confirmNotifyId === undefined ? {} : { notifyId: opts.confirmNotifyId }),
     outTradeNo: event.outTradeNo,
-    tradeStatus: event.tradeStatus,
+    ...(isRefundResult(event) ? {} : { tradeStatus: event.tradeStatus }),
     receivedAt: event.receivedAt,
     outcome,
     raw,
@@ -106,6 +106,7 @@ export async function processTradeEvent(deps: ProcessDeps, event: TradeEvent, ra
 
   /** notify_verify; anything but `true` is a rejection, unless a copy of this event was recorded meanwhile. */
   async function confirm(notifyId: string): Promise<ProcessResult | undefined> {
+    if (!deps.notifyVerify) throw new Error('processTradeEvent: asked to confirm a notify_id without a notifyVerify');
     const answer = await deps.notifyVerify(notifyId, deadline.signal);
     if (answer === 'true') return undefined;
     // Alipay stops confirming a notify_id once it was answered `success`: a concurrent copy may have been applied

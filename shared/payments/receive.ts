@@ -6,7 +6,8 @@ import { receiveMessage, type Refusal } from '../alipay/receive.ts';
 import type { Deadline } from '../deadline.ts';
 import type { TradeEvent } from '../orders/order.ts';
 import { expiresAt, processTradeEvent, type ProcessDeps, type ProcessResult } from './process-event.ts';
-import { eventFromMessage } from './trade-events.ts';
+import { eventFromMessage, refundEventsFromMessage } from './trade-events.ts';
+import { refundRequestId } from './refund-ids.ts';
 
 export interface ReceiveDeps extends ProcessDeps {
   /** The MD5 key. Never logged. */
@@ -23,6 +24,8 @@ export type Received =
   | { kind: 'unidentified'; detail: string }
   /** A return too old for notify_verify to confirm: nothing applied; the stored status is what the buyer sees. */
   | { kind: 'too_old'; event: TradeEvent }
+  /** A batch refund notification: one result per refunded trade, each through the pipeline. */
+  | { kind: 'refunds'; batchNo: string; results: ProcessResult[] }
   | { kind: 'processed'; event: TradeEvent; charset: Charset; result: ProcessResult };
 
 export async function receiveTradeMessage(
@@ -35,23 +38,44 @@ export async function receiveTradeMessage(
   const verified = receiveMessage(raw, deps.key, deps.charset);
   if (!verified.ok) return { kind: 'refused', reason: verified.reason, detail: verified.detail };
 
+  if (source === 'notify' && verified.message.fields.notify_type === 'batch_refund_notify') {
+    return receiveRefundNotify(deps, verified.message.fields, raw, receivedAt, deadline);
+  }
   const read = eventFromMessage(verified.message, source, receivedAt);
   if (!read.ok) {
     // A browser's return is not retried: just refuse it. A signed notify is answered so Alipay stops resending.
     if (source === 'return') return { kind: 'refused', reason: 'unidentified', detail: read.problem };
-    const commit = await deps.store.commitEvent({
-      record: {
-        // Keyed by the bytes, so resends of the same message are recorded once.
-        eventId: `unidentified#${createHash('sha256').update(raw).digest('hex')}`,
-        source, receivedAt, outcome: 'anomaly', detail: read.problem, raw,
-        expiresAt: expiresAt(receivedAt, deps.retentionDays),
-      },
-    }, { signal: deadline.signal });
-    return { kind: 'unidentified', detail: commit === 'committed' ? read.problem : `${read.problem} (already recorded)` };
+    return recordUnidentified(deps, raw, read.problem, receivedAt, deadline);
   }
 
   const { event, notifyId } = read;
   if (!stillConfirmable(source, verified.message.fields.notify_time, receivedAt)) return { kind: 'too_old', event };
   const result = await processTradeEvent(deps, event, raw, { confirmNotifyId: notifyId, deadline });
   return { kind: 'processed', event, charset: verified.message.charset, result };
+}
+
+/** A signed notify we cannot act on, recorded once (keyed by its bytes) as an anomaly; answered so Alipay stops. */
+async function recordUnidentified(deps: ReceiveDeps, raw: Buffer, problem: string, receivedAt: string, deadline: Deadline): Promise<Received> {
+  const commit = await deps.store.commitEvent({
+    record: {
+      eventId: `unidentified#${createHash('sha256').update(raw).digest('hex')}`,
+      source: 'notify', receivedAt, outcome: 'anomaly', detail: problem, raw,
+      expiresAt: expiresAt(receivedAt, deps.retentionDays),
+    },
+  }, { signal: deadline.signal });
+  return { kind: 'unidentified', detail: commit === 'committed' ? problem : `${problem} (already recorded)` };
+}
+
+/**
+ * batch_refund_notify names a batch, not an order: the refund request we recorded maps batch_no to the order. Each
+ * trade's result is one event (refund#<batch_no>#<trade_no>), confirmed with notify_verify and decided like any other.
+ */
+async function receiveRefundNotify(deps: ReceiveDeps, fields: Readonly<Record<string, string>>, raw: Buffer, receivedAt: string, deadline: Deadline): Promise<Received> {
+  const batch = fields.batch_no ?? '';
+  const request = /^[0-9A-Za-z]{1,40}$/.test(batch) ? (await deps.store.readForEvent(undefined, refundRequestId(batch), { signal: deadline.signal })).record : undefined;
+  const read = refundEventsFromMessage(fields, request?.outTradeNo, receivedAt);
+  if (!read.ok) return recordUnidentified(deps, raw, read.problem, receivedAt, deadline);
+  const results: ProcessResult[] = [];
+  for (const event of read.events) results.push(await processTradeEvent(deps, event, raw, { confirmNotifyId: read.notifyId, deadline }));
+  return { kind: 'refunds', batchNo: batch, results };
 }

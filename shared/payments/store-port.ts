@@ -69,4 +69,22 @@ export interface PaymentStore {
   commitEvent(input: CommitInput, opts?: CallOptions): Promise<CommitResult>;
   /** Keeps a signed message Alipay disowned (notify_verify false/invalid) without claiming its event id. */
   recordRejected(record: EventRecord, opts?: CallOptions): Promise<void>;
+  /**
+   * Orders still awaiting payment, created before `createdBefore`, oldest first, one page at a time: reads only the
+   * sparse index, so the cost grows with the pending orders, not with all orders.
+   */
+  listAwaitingPayment(query: { createdBefore: string; limit: number; after?: PageCursor }, opts?: CallOptions): Promise<AwaitingPage>;
+  /** The next value of a counter that never repeats (e.g. refund batch serials). */
+  nextSerial(name: string, opts?: CallOptions): Promise<number>;
+  /** Where a long job (reconciliation) left off; undefined: start from the beginning. */
+  readCursor(name: string, opts?: CallOptions): Promise<PageCursor | undefined>;
+  writeCursor(name: string, cursor: PageCursor | undefined, opts?: CallOptions): Promise<void>;
+}
+
+/** Where a listing left off: pass it back to continue. Opaque to callers. */
+export type PageCursor = Readonly<Record<string, string>>;
+
+export interface AwaitingPage {
+  orders: { outTradeNo: string; createdAt: string }[];
+  next?: PageCursor;
 }

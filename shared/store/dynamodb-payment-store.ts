@@ -6,7 +6,9 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type BatchGetCommandInput,
   type BatchGetCommandOutput,
   type TransactWriteCommandInput,
@@ -18,13 +20,15 @@ import {
   type CallOptions,
   type CommitInput,
   type CommitResult,
+  type AwaitingPage,
   type CreateOrderResult,
   type EventRecord,
+  type PageCursor,
   type PaymentStore,
 } from '../payments/store-port.ts';
 import { cancellationCodes, errorName, storeError } from './errors.ts';
 import { orderFromItem, orderToItem, recordFromItem, recordToItem, type Item } from './items.ts';
-import { EVENT_KEY, ORDER_KEY, type TableNames } from './tables.ts';
+import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_INDEX, AWAITING_PAYMENT_VALUE, CREATED_AT_ATTR, EVENT_KEY, ORDER_KEY, type TableNames } from './tables.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -159,6 +163,61 @@ export class DynamoDbPaymentStore implements PaymentStore {
       }), sendOptions(opts));
     } catch (err) {
       throw storeError(err, 'PutItem (rejected event)');
+    }
+  }
+
+  async listAwaitingPayment(query: { createdBefore: string; limit: number; after?: PageCursor }, opts: CallOptions = {}): Promise<AwaitingPage> {
+    try {
+      const out = await this.doc.send(new QueryCommand({
+        TableName: this.tables.orders,
+        IndexName: AWAITING_PAYMENT_INDEX,
+        KeyConditionExpression: '#pending = :y AND #created < :before',
+        ExpressionAttributeNames: { '#pending': AWAITING_PAYMENT_ATTR, '#created': CREATED_AT_ATTR },
+        ExpressionAttributeValues: { ':y': AWAITING_PAYMENT_VALUE, ':before': query.createdBefore },
+        Limit: query.limit,
+        ...(query.after ? { ExclusiveStartKey: { ...query.after } } : {}),
+      }), sendOptions(opts));
+      return {
+        orders: (out.Items ?? []).map((i) => ({ outTradeNo: String(i[ORDER_KEY]), createdAt: String(i[CREATED_AT_ATTR]) })),
+        ...(out.LastEvaluatedKey ? { next: Object.fromEntries(Object.entries(out.LastEvaluatedKey).map(([k, v]) => [k, String(v)])) } : {}),
+      };
+    } catch (err) {
+      throw storeError(err, 'Query (awaiting payment)');
+    }
+  }
+
+  async readCursor(name: string, opts: CallOptions = {}): Promise<PageCursor | undefined> {
+    try {
+      const out = await this.doc.send(new GetCommand({ TableName: this.tables.notifications, Key: { [EVENT_KEY]: `cursor#${name}` }, ConsistentRead: true }), sendOptions(opts));
+      const cursor = out.Item?.cursor;
+      return cursor && typeof cursor === 'object' ? (cursor as PageCursor) : undefined;
+    } catch (err) {
+      throw storeError(err, 'GetItem (cursor)');
+    }
+  }
+
+  async writeCursor(name: string, cursor: PageCursor | undefined, opts: CallOptions = {}): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tables.notifications, Item: { [EVENT_KEY]: `cursor#${name}`, ...(cursor ? { cursor } : {}) } }), sendOptions(opts));
+    } catch (err) {
+      throw storeError(err, 'PutItem (cursor)');
+    }
+  }
+
+  async nextSerial(name: string, opts: CallOptions = {}): Promise<number> {
+    // A counter item in the events table; no event id starts with "counter#".
+    try {
+      const out = await this.doc.send(new UpdateCommand({
+        TableName: this.tables.notifications,
+        Key: { [EVENT_KEY]: `counter#${name}` },
+        UpdateExpression: 'ADD #value :one',
+        ExpressionAttributeNames: { '#value': 'value' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }), sendOptions(opts));
+      return Number(out.Attributes?.value);
+    } catch (err) {
+      throw storeError(err, 'UpdateItem (counter)');
     }
   }
 }

@@ -30,6 +30,8 @@ export function orderToItem({ order, awaitingPayment }: OrderWrite): Item {
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
     gatewayParams: order.gatewayParams,
+    refunds: order.refunds,
+    shipment: order.shipment,
     ...(awaitingPayment ? { [AWAITING_PAYMENT_ATTR]: AWAITING_PAYMENT_VALUE } : {}),
   };
 }
@@ -57,6 +59,8 @@ export function orderFromItem(item: Item): Order {
     createdAt: r.str('createdAt'),
     updatedAt: r.str('updatedAt'),
     gatewayParams: r.map('gatewayParams') as Record<string, string>,
+    refunds: r.optList('refunds') as Order['refunds'],
+    shipment: r.optMap('shipment') as Order['shipment'],
   });
 }
 
@@ -127,6 +131,11 @@ function reader(item: Item, what: string) {
     str: (name: string) => required(name, 'string', optStr(name)),
     num: (name: string) => required(name, 'number', optNum(name)),
     map: (name: string) => required(name, 'map', optMap(name)),
+    optList: (name: string): unknown[] | undefined => {
+      const v = item[name];
+      if (v === undefined || Array.isArray(v)) return v;
+      throw bad(name, 'list');
+    },
     list: (name: string): unknown[] => {
       const v = item[name];
       if (Array.isArray(v)) return v;

@@ -25,6 +25,7 @@ import { ensureTables } from '../../shared/store/tables.ts';
 import { notification, returnQuery, SUBJECT, TEST_PARTNER } from '../support/alipay-messages.ts';
 import { testDynamoClient, uniqueTableName } from '../support/dynamodb.ts';
 import { httpEvent, readResult, type HttpAnswer } from '../support/events.ts';
+import { GENEROUS_BUDGETS } from '../support/app-env.ts';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.ts';
 import { paymentExample } from '../support/payments.ts';
 
@@ -129,7 +130,7 @@ async function invoke(name: string, event: APIGatewayProxyEventV2, config: Recor
   const resultFile = path.join(work, `result-${n}.json`);
   await writeFile(eventFile, JSON.stringify(event));
   const child = spawn(process.execPath, [path.join(work, 'invoke.cjs'), path.join(work, name, 'index.js'), eventFile, resultFile], {
-    cwd: path.join(work, name), env: lambdaEnv(name, config), stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000,
+    cwd: path.join(work, name), env: lambdaEnv(name, config), stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
   });
   let stdout = '';
   let stderr = '';
@@ -240,6 +241,7 @@ before(async () => {
     NOTIFICATIONS_TABLE: tables.notifications,
     DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT!,
     ALIPAY_GATEWAY_URL: gateway.url,
+    ...GENEROUS_BUDGETS,
   };
 });
 

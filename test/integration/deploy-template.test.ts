@@ -52,14 +52,45 @@ const EXPECTED: Record<string, { tables: Record<string, string[]>; parameters: s
   createPayment: { tables: { OrdersTable: ['dynamodb:PutItem'] }, parameters: ['alipay-key', 'storefront-token'] },
   orderStatus: { tables: { OrdersTable: ['dynamodb:GetItem'] }, parameters: ['storefront-token'] },
   notify: {
-    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
+    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
     parameters: ['alipay-key'],
   },
   return: {
-    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
+    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
+    parameters: ['alipay-key'],
+  },
+  closePayment: {
+    tables: { OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'] },
+    parameters: ['alipay-key', 'storefront-token'],
+  },
+  shipPayment: {
+    tables: { OrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:PutItem'] },
+    parameters: ['alipay-key', 'storefront-token'],
+  },
+  refundPayment: {
+    tables: { OrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], NotificationsTable: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    parameters: ['alipay-key', 'storefront-token'],
+  },
+  reconcile: {
+    tables: {
+      OrdersTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+      'OrdersTable/index/awaiting-payment': ['dynamodb:Query'],
+      NotificationsTable: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    },
     parameters: ['alipay-key'],
   },
 };
+
+/** The table (or `Table/index/name`) an IAM resource names. */
+function tableOf(resource: any): string {
+  const sub = resource?.['Fn::Sub'];
+  if (typeof sub === 'string') {
+    const m = /^\$\{(\w+)\.Arn\}(\/index\/[\w-]+)$/.exec(sub);
+    assert.ok(m, `unexpected resource ${sub}`);
+    return `${m[1]}${m[2]}`;
+  }
+  return getAtt(resource)!;
+}
 
 describe('the packaged CloudFormation template', () => {
   test('the HTTP API routes are the local routes, each on payload format 2.0, each to its own function', () => {
@@ -80,6 +111,9 @@ describe('the packaged CloudFormation template', () => {
         'GET /payments/{outTradeNo}': 'OrderStatusLambdaFunction',
         'POST /alipay/notify': 'NotifyLambdaFunction',
         'GET /alipay/return': 'ReturnLambdaFunction',
+        'POST /payments/{outTradeNo}/close': 'ClosePaymentLambdaFunction',
+        'POST /payments/{outTradeNo}/ship': 'ShipPaymentLambdaFunction',
+        'POST /payments/{outTradeNo}/refunds': 'RefundPaymentLambdaFunction',
       },
     );
     assert.deepEqual(routes.map(([k]) => k).sort(), ROUTES.map((r) => r.routeKey).sort(), 'npm start serves the same routes');
@@ -94,7 +128,8 @@ describe('the packaged CloudFormation template', () => {
       assert.equal(p.Runtime, 'nodejs22.x', fn.slsName);
       assert.equal(p.Handler, LAMBDA_HANDLER, fn.slsName);
       assert.deepEqual(p.Architectures, ['arm64']);
-      assert.ok(p.Timeout <= 10 && p.MemorySize >= 512, `${fn.slsName}: timeout ${p.Timeout}, memory ${p.MemorySize}`);
+      // HTTP functions answer within API Gateway's patience; reconcile is a scheduled batch with its own deadline.
+      assert.ok(p.Timeout <= (fn.slsName === 'reconcile' ? 60 : 10) && p.MemorySize >= 512, `${fn.slsName}: timeout ${p.Timeout}, memory ${p.MemorySize}`);
       assert.match(p.Code.S3Key, new RegExp(`/${fn.name}\\.zip$`), fn.slsName);
       assert.equal(getAtt(p.Role), `${logicalId(fn.slsName)}Role`);
       const vars = p.Environment.Variables;
@@ -114,6 +149,16 @@ describe('the packaged CloudFormation template', () => {
     // The partner id is a stack parameter CloudFormation checks at deploy time.
     const pattern = new RegExp(t.Parameters!.AlipayPartner!.AllowedPattern!);
     assert.ok(pattern.test('2088101568358171') && !pattern.test('') && !pattern.test('shop@example.com') && !pattern.test('20881015683581712'));
+  });
+
+  test('reconcile runs on a schedule, and only it', () => {
+    const t = templates.dev;
+    const rules = resources(t, 'AWS::Events::Rule');
+    assert.equal(rules.length, 1);
+    const [, rule] = rules[0]!;
+    assert.equal(rule.Properties.ScheduleExpression, 'rate(10 minutes)');
+    assert.equal(rule.Properties.State, 'ENABLED');
+    assert.deepEqual(rule.Properties.Targets.map((x: any) => getAtt(x.Arn)), ['ReconcileLambdaFunction']);
   });
 
   test('the tables: keys, index and TTL as the code creates them locally; PITR on; deletion protection per stage', () => {
@@ -159,7 +204,7 @@ describe('the packaged CloudFormation template', () => {
           assert.deepEqual(actions, ['logs:CreateLogStream', 'logs:PutLogEvents']);
           assert.deepEqual(targets, [{ 'Fn::GetAtt': [`${logicalId(fn.slsName)}LogGroup`, 'Arn'] }], `${fn.slsName} writes only its own logs`);
         } else if (actions[0]!.startsWith('dynamodb:')) {
-          for (const r of targets) (tables[getAtt(r)!] ??= []).push(...actions);
+          for (const r of targets) (tables[tableOf(r)] ??= []).push(...actions);
         } else if (actions[0] === 'ssm:GetParameter') {
           for (const r of targets as any[]) parameters.push(/parameter\/alipay-serverless\/dev\/([a-z-]+)$/.exec(r['Fn::Sub'])![1]!);
         } else if (actions[0] === 'kms:Decrypt') {

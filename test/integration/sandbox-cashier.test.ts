@@ -10,7 +10,7 @@ import { buildPaymentRequest } from '../../shared/alipay/request.ts';
 import type { ServiceName } from '../../shared/alipay/services.ts';
 import { verifyBytes } from '../../shared/alipay/sign.ts';
 import { type Sandbox, startSandbox } from '../../infra/local/sandbox/index.ts';
-import { type ReceivedNotification, type ScriptedMerchant, startScriptedMerchant } from '../../infra/local/sandbox/merchant.ts';
+import { type ReceivedNotification, type ScriptedMerchant, signedQuery, startScriptedMerchant } from '../../infra/local/sandbox/merchant.ts';
 
 const PARTNER = '2088101568358171';
 const KEY = '10000000000000000000000000000000';
@@ -85,7 +85,7 @@ function press(tradeNo: string, action: string, form: Record<string, string> = {
 
 /** Waits for the notification about `outTradeNo` with this status, checks its sign, returns its fields as text. */
 async function notified(outTradeNo: string, status: string, charset: Charset = 'utf-8'): Promise<{ n: ReceivedNotification; fields: Record<string, string> }> {
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 30_000; // generous: a busy machine may stall for seconds
   for (;;) {
     const n = merchant.received.find((r) => r.params.get('out_trade_no')?.toString('latin1') === outTradeNo && r.tradeStatus === status);
     if (n) {
@@ -353,6 +353,21 @@ describe('without notify_url, and odd requests', () => {
     assert.deepEqual(sandbox.trade(PARTNER, outTradeNo)?.notifyIds, []);
     assert.equal(receivedFor(outTradeNo).length, 0);
     assert.ok(sandbox.log.some((e) => e.tradeNo === tradeNo && /no notify_url: nothing sent/.test(e.detail)));
+  });
+
+  test('a subject with "&" and "=" (no rule of the doc forbids them) is echoed in the notification, whose sign verifies over the bytes', async () => {
+    const outTradeNo = `cashier-${process.pid}-${++orderSeq}`;
+    const request = {
+      service: 'create_direct_pay_by_user', partner: PARTNER, _input_charset: 'utf-8', payment_type: '1', out_trade_no: outTradeNo,
+      subject: 'Tea & cups = 2', total_fee: '1.00', seller_id: PARTNER, notify_url: merchant.notifyUrl,
+    };
+    const res = await fetch(`${sandbox.gatewayUrl}?${signedQuery(request, KEY, 'utf-8')}`, { redirect: 'manual' });
+    const tradeNo = /^\/cashier\/(\d{28})$/.exec(res.headers.get('location') ?? '')?.[1];
+    assert.ok(tradeNo, await res.text());
+    await sandbox.act(tradeNo, 'pay');
+    const { n, fields } = await notified(outTradeNo, 'TRADE_SUCCESS');
+    assert.equal(fields.subject, 'Tea & cups = 2');
+    assert.ok(n.body.toString('latin1').includes('subject=Tea+%26+cups+%3D+2'), 'percent-encoded once in the body');
   });
 
   test('an unknown trade or button is 404; act() rejects what the cashier would refuse', async () => {

@@ -238,13 +238,14 @@ describe('stop', () => {
     await sleep(30);
     assert.equal(idle, false, 'a send hangs and a retry is scheduled');
     assert.equal(merchant.openConnections(), 1, 'the hanging send');
+    // Bounds far below the 60 s send timeout and the 2 min retry, and far above what a busy machine needs.
     const started = Date.now();
     await slow.stop();
-    assert.ok(await settlesWithin(slow.idle(), 1000), 'idle() resolves after stop()');
-    assert.ok(Date.now() - started < 1000, 'stop() does not wait for the 60 s timeout or the 2 min retry');
+    assert.ok(await settlesWithin(slow.idle(), 20_000), 'idle() resolves after stop()');
+    assert.ok(Date.now() - started < 20_000, 'stop() does not wait for the 60 s timeout or the 2 min retry');
     await sleep(0);
     assert.equal(idle, true, 'the idle() promise taken before stop() resolved too');
-    while (merchant.openConnections() > 0 && Date.now() - started < 1000) await sleep(5);
+    while (merchant.openConnections() > 0 && Date.now() - started < 20_000) await sleep(5);
     assert.equal(merchant.openConnections(), 0, 'stop() dropped the hanging send');
     await assert.rejects(fetch(`${slow.url}/sandbox`), 'the server is closed');
     assert.ok(slow.log.some((e) => e.kind === 'server' && e.detail === 'stopped'));

@@ -123,6 +123,33 @@ describe('error codes, one real request each', () => {
   });
 });
 
+describe("the gateway's rules are the protocol doc's, not the product's", () => {
+  test('_input_charset is required (§2.1) and names utf-8, gbk or gb2312 in any case (§6): utf8 is ILLEGAL_CHARSET', async () => {
+    assertError(await get(signedQuery(directPay({ _input_charset: undefined }), KEY, 'utf-8')), 'ILLEGAL_ARGUMENT', /_input_charset is required/);
+    assertError(await get(signedQuery(directPay({ _input_charset: 'utf8' }), KEY, 'utf-8')), 'ILLEGAL_CHARSET', /utf8/);
+    const params = directPay({ _input_charset: 'GB2312' }, 'gbk');
+    assertCashier(await get(signedQuery(params, KEY, 'gbk')));
+    assert.equal(sandbox.trade(PARTNER, params.out_trade_no!)?.charset, 'gbk');
+  });
+
+  test('return_url without "!", notify_url without custom parameters (§2.1)', async () => {
+    assertError(await get(signedQuery(directPay({ return_url: 'https://shop.example.com/paid!' }), KEY, 'utf-8')), 'ILLEGAL_ARGUMENT', /return_url .*&quot;!&quot;/);
+    assertError(await get(signedQuery(directPay({ notify_url: 'https://shop.example.com/notify?order=1' }), KEY, 'utf-8')), 'ILLEGAL_ARGUMENT', /notify_url .*without custom parameters/);
+  });
+
+  test('what the doc does not forbid is accepted, though the product refuses it: "&" and "=" in the subject, a space in out_trade_no, logistics_type DIRECT', async () => {
+    const params = directPay({ subject: 'Tea & cups = 2', out_trade_no: `gw ${process.pid} ${++orderSeq}` });
+    assertCashier(await get(signedQuery(params, KEY, 'utf-8')));
+    assert.equal(sandbox.trade(PARTNER, params.out_trade_no!)?.subject, 'Tea & cups = 2');
+    const direct = directPay({
+      service: 'create_partner_trade_by_buyer', total_fee: undefined, price: '1.00', quantity: '1',
+      logistics_type: 'DIRECT', logistics_fee: '0.00', logistics_payment: 'SELLER_PAY',
+    });
+    assertCashier(await get(signedQuery(direct, KEY, 'utf-8')));
+    assert.equal(sandbox.trade(PARTNER, direct.out_trade_no!)?.logistics?.type, 'DIRECT');
+  });
+});
+
 describe('POST and _input_charset', () => {
   const form = (charset: Charset, subject: string) => {
     const req = buildPaymentRequest({

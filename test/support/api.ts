@@ -3,6 +3,9 @@ import { handler as createPaymentHandler } from '../../functions/create-payment.
 import { handler as notifyHandler } from '../../functions/notify.ts';
 import { handler as orderStatusHandler } from '../../functions/order-status.ts';
 import { handler as returnHandler } from '../../functions/return.ts';
+import { handler as closeHandler } from '../../functions/close-payment.ts';
+import { handler as shipHandler } from '../../functions/ship-payment.ts';
+import { handler as refundHandler } from '../../functions/refund-payment.ts';
 import type { SignedMessage } from './alipay-messages.ts';
 import { STOREFRONT_TOKEN } from './app-env.ts';
 import { type HttpAnswer, httpEvent, readResult } from './events.ts';
@@ -45,3 +48,18 @@ export async function getReturn(message: SignedMessage | string): Promise<HttpAn
     headers: { Accept: 'text/html', 'User-Agent': 'Mozilla/5.0 (iPhone)' },
   })));
 }
+
+/** POST /payments/{outTradeNo}/<action> with a JSON body (close, ship, refunds). */
+async function postOperation(action: 'close' | 'ship' | 'refunds', outTradeNo: string, body: unknown, opts: Auth): Promise<HttpAnswer> {
+  const handler = { close: closeHandler, ship: shipHandler, refunds: refundHandler }[action];
+  const path = `/payments/${encodeURIComponent(outTradeNo)}/${action}`;
+  return readResult(await handler(httpEvent({
+    method: 'POST', path, routeKey: `POST /payments/{outTradeNo}/${action}`,
+    headers: { 'Content-Type': 'application/json', ...authHeader(opts) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }), pathParameters: { outTradeNo },
+  })));
+}
+
+export const postClose = (outTradeNo: string, opts: Auth = {}) => postOperation('close', outTradeNo, undefined, opts);
+export const postShip = (outTradeNo: string, body: unknown, opts: Auth = {}) => postOperation('ship', outTradeNo, body, opts);
+export const postRefund = (outTradeNo: string, body: unknown, opts: Auth = {}) => postOperation('refunds', outTradeNo, body, opts);

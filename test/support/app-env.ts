@@ -1,7 +1,7 @@
 // One test file's app: its own tables on DynamoDB Local, a fake Alipay gateway, and process.env the way a deployment sets it.
 import { after, before } from 'node:test';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { resetApp } from '../../shared/app.ts';
 import type { Order } from '../../shared/orders/order.ts';
 import { DynamoDbPaymentStore } from '../../shared/store/dynamodb-payment-store.ts';
@@ -28,6 +28,7 @@ const OWNED = [
   'ALIPAY_PARTNER', 'ALIPAY_KEY', 'ALIPAY_KEY_PARAMETER', 'ALIPAY_SELLER_ID', 'ALIPAY_CHARSET', 'ALIPAY_GATEWAY_URL',
   'PUBLIC_BASE_URL', 'RETURN_RESULT_URL', 'STOREFRONT_TOKEN', 'STOREFRONT_TOKEN_PARAMETER', 'ORDERS_TABLE',
   'NOTIFICATIONS_TABLE', 'NOTIFY_VERIFY_TIMEOUT_MS', 'NOTIFICATION_RETENTION_DAYS', 'HANDLER_DEADLINE_MS', 'DYNAMODB_REQUEST_TIMEOUT_MS',
+  'RECONCILE_MIN_AGE_MINUTES', 'RECONCILE_CLOSE_AFTER_MINUTES', 'RECONCILE_MAX_ORDERS', 'ALIPAY_REFUND_MODE',
 ] as const;
 
 /** A stored notification item as the tests inspect it (rejected ones carry `claimedNotifyId`). */
@@ -44,6 +45,8 @@ export interface TestApp {
   /** Changes variables (undefined removes one) and forgets the cached app, as a new cold start would. */
   setEnv(vars: Record<string, string | undefined>): void;
   getOrder(outTradeNo: string): Promise<Order | undefined>;
+  /** Moves an order's creation time `minutes` into the past, as if it had been waiting that long. */
+  ageOrder(outTradeNo: string, minutes: number): Promise<void>;
   /** Every item of the Notifications table, optionally only those about one notify_id (recorded or rejected). */
   notifications(notifyId?: string): Promise<NotificationItem[]>;
   close(): Promise<void>;
@@ -78,6 +81,13 @@ export async function setUpApp(extraEnv: Record<string, string | undefined> = {}
   return {
     tables, gateway, store, client, env, setEnv,
     getOrder: (outTradeNo) => store.getOrder(outTradeNo),
+    async ageOrder(outTradeNo, minutes) {
+      const createdAt = new Date(Date.now() - minutes * 60_000).toISOString();
+      await doc.send(new UpdateCommand({
+        TableName: tables.orders, Key: { outTradeNo }, UpdateExpression: 'SET createdAt = :c', ExpressionAttributeValues: { ':c': createdAt },
+        ConditionExpression: 'attribute_exists(outTradeNo)',
+      }));
+    },
     async notifications(notifyId) {
       const items: NotificationItem[] = [];
       let start: Record<string, unknown> | undefined;

@@ -207,12 +207,13 @@ describe('bounded values and lines', () => {
     assert.equal(last().logError, 'the fields could not be logged: Error: getter exploded');
   });
 
-  test('logging a 1 MB value is still cheap: it is cut before anything looks at it', () => {
-    const { log } = capture();
+  // How fast this is belongs in a benchmark, not here: a test may run on a busy machine.
+  test('a 1 MB value is cut before anything looks at it: every line stays small', () => {
+    const { log, lines } = capture();
     const huge = `${'sign='.repeat(200_000)}`;
-    const started = performance.now();
     for (let i = 0; i < 200; i++) log.info('x', { huge, more: [huge, huge] });
-    assert.ok(performance.now() - started < 1000, `200 lines took ${Math.round(performance.now() - started)} ms`);
+    assert.equal(lines.length, 200);
+    for (const line of lines) assertSmall(line);
   });
 });
 

@@ -4,49 +4,10 @@ import { processTradeEvent, type ProcessDeps } from '../../shared/payments/proce
 import type { Order, TradeEvent } from '../../shared/orders/order.ts';
 import type { Fen } from '../../shared/alipay/amount.ts';
 import { Deadline, DeadlineExceededError } from '../../shared/deadline.ts';
-import { type CommitInput, type EventRecord, type PaymentStore, StoreUnavailableError } from '../../shared/payments/store-port.ts';
+import { StoreUnavailableError } from '../../shared/payments/store-port.ts';
+import { MemoryStore } from '../support/memory-store.ts';
 
 const PARTNER = '2088101568358171';
-
-/** An in-memory store with the port's semantics, and a switch to fail commits the way DynamoDB does under contention. */
-class MemoryStore implements PaymentStore {
-  orders = new Map<string, Order>();
-  records = new Map<string, EventRecord>();
-  rejected: EventRecord[] = [];
-  failNextCommits = 0;
-  /** Runs before each commit, e.g. to let a concurrent copy win. */
-  beforeCommit?: () => void;
-  async createOrder(order: Order) {
-    const existing = this.orders.get(order.outTradeNo);
-    if (existing) return { created: false as const, existing };
-    this.orders.set(order.outTradeNo, order);
-    return { created: true as const };
-  }
-  async getOrder(id: string) {
-    return this.orders.get(id);
-  }
-  async readForEvent(id: string | undefined, eventId: string) {
-    const order = id === undefined ? undefined : this.orders.get(id);
-    const record = this.records.get(eventId);
-    return { ...(order ? { order } : {}), ...(record ? { record } : {}) };
-  }
-  async commitEvent(input: CommitInput) {
-    this.beforeCommit?.();
-    if (this.failNextCommits > 0) {
-      this.failNextCommits--;
-      throw new StoreUnavailableError('TransactionConflict');
-    }
-    if (this.records.has(input.record.eventId)) return 'event_exists' as const;
-    const current = input.next && this.orders.get(input.next.order.outTradeNo);
-    if (input.next && current?.version !== input.expectedVersion) return 'order_changed' as const;
-    this.records.set(input.record.eventId, input.record);
-    if (input.next) this.orders.set(input.next.order.outTradeNo, input.next.order);
-    return 'committed' as const;
-  }
-  async recordRejected(record: EventRecord) {
-    this.rejected.push(record);
-  }
-}
 
 const anOrder = (outTradeNo: string, over: Partial<Order> = {}): Order => ({
   outTradeNo, service: 'create_direct_pay_by_user', kind: 'instant', subject: 's', amountFen: 1000 as Fen,

@@ -1,29 +1,15 @@
 // What the sandbox charges the buyer, worked out on its own from the protocol doc (§2.2, §2.3, §2.5) rather than with
 // the product's chargeableAmounts, so an end-to-end test can catch the product getting the amount wrong.
+import { PAYMENT_SERVICES, type PaymentService } from './alipay-rules.ts';
 import type { Refusal } from './trades.ts';
-
-const MIN_FEN = 1n; // 0.01
-const MAX_FEN = 10_000_000_000n; // 100000000.00
-
-/** A yuan string as fen; exact at any size (BigInt), so nothing here can overflow. */
-function fenOf(yuan: string): bigint {
-  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(yuan);
-  if (!m) throw new Error(`"${yuan}" is not a yuan amount`);
-  const fen = BigInt(m[2]!) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
-  return m[1] ? -fen : fen;
-}
-
-function yuanOf(fen: bigint): string {
-  const abs = fen < 0n ? -fen : fen;
-  return `${fen < 0n ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-}
+import { fenOf, MAX_FEN, MIN_FEN, yuanOf } from './yuan.ts';
 
 const given = (p: Readonly<Record<string, string>>, k: string): boolean => p[k] !== undefined && p[k] !== '';
 
 /**
  * The amount the buyer pays, as a two-decimal string; undefined for a donation that leaves it to the donor.
- * total_fee as given; otherwise price × quantity, and for escrow (the request carries logistics_type) plus the first
- * logistics option's fee when logistics_payment is BUYER_PAY, plus discount (negative takes money off).
+ * total_fee as given; otherwise price × quantity, and for escrow plus the first logistics option's fee when
+ * logistics_payment is BUYER_PAY, plus discount (negative takes money off).
  * The cashier offers no choice of logistics, so the buyer gets the first option.
  */
 export function buyerTotal(params: Readonly<Record<string, string>>): string | Refusal | undefined {
@@ -35,11 +21,12 @@ export function buyerTotal(params: Readonly<Record<string, string>>): string | R
   } else if (given(params, 'price')) {
     total = fenOf(params.price!) * BigInt(params.quantity ?? '1');
     how = `price ${params.price} × quantity ${params.quantity}`;
-    if (given(params, 'logistics_type') && params.logistics_payment === 'BUYER_PAY') {
+    const escrow = PAYMENT_SERVICES[params.service as PaymentService].kind === 'escrow';
+    if (escrow && params.logistics_payment === 'BUYER_PAY') {
       total += fenOf(params.logistics_fee ?? '0');
       how += ` + logistics_fee ${params.logistics_fee}`;
     }
-    if (given(params, 'discount')) {
+    if (escrow && given(params, 'discount')) {
       total += fenOf(params.discount!);
       how += ` + discount ${params.discount}`;
     }

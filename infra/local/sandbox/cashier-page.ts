@@ -1,7 +1,7 @@
 // The buyer's cashier: what is being paid, the trade's status, and one form per button valid right now.
-import { escapeHtml } from '../../../shared/alipay/request.ts';
-import { SERVICES } from '../../../shared/alipay/services.ts';
+import { PAYMENT_SERVICES } from './alipay-rules.ts';
 import type { SandboxTradeStatus, TradeAction } from './index.ts';
+import { escapeMarkup } from './markup.ts';
 import { layout } from './pages.ts';
 import { availableActions, buyerChoosesAmount, type Trade } from './trades.ts';
 
@@ -24,7 +24,7 @@ export const BUTTON_TEXT: Readonly<Record<TradeAction, string>> = {
 };
 
 function button(trade: Trade, action: TradeAction): string {
-  const t = escapeHtml(trade.tradeNo);
+  const t = escapeMarkup(trade.tradeNo);
   const amount = action === 'pay' && buyerChoosesAmount(trade)
     ? `<label for="donation-amount">捐赠金额 Amount ¥ </label><input id="donation-amount" name="total_fee" required inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,2})?" placeholder="10.00"> `
     : '';
@@ -32,7 +32,7 @@ function button(trade: Trade, action: TradeAction): string {
 }
 
 export function cashierPage(trade: Trade): string {
-  const e = escapeHtml;
+  const e = escapeMarkup;
   const actions = availableActions(trade);
   const amount = trade.totalFee === ''
     ? '<dd id="amount" data-amount="">由捐赠人填写 Chosen by the donor</dd>'
@@ -52,7 +52,7 @@ ${trade.body ? `<dt>描述 Description</dt><dd id="body">${e(trade.body)}</dd>` 
 <dt>卖家 Seller</dt><dd id="seller" data-seller-id="${e(trade.sellerId)}">${e(trade.sellerEmail)} (${e(trade.sellerId)})</dd>
 <dt>订单号 Order number</dt><dd id="out-trade-no">${e(trade.outTradeNo)}</dd>
 <dt>交易号 Trade number</dt><dd id="trade-no">${e(trade.tradeNo)}</dd>
-<dt>交易类型 Service</dt><dd>${e(SERVICES[trade.service].title)} (${e(trade.service)})</dd>
+<dt>交易类型 Service</dt><dd>${e(PAYMENT_SERVICES[trade.service].title)} (${e(trade.service)})</dd>
 ${shipping}
 ${discount}
 <dt>交易状态 Status</dt><dd id="trade-status" data-status="${e(trade.status)}">${e(STATUS_TEXT[trade.status])} <code>${e(trade.status)}</code></dd>

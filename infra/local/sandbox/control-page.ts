@@ -1,12 +1,12 @@
 // GET /sandbox: the log (newest first), the delivery knobs and the release button.
-import { escapeHtml } from '../../../shared/alipay/request.ts';
+import { escapeMarkup } from './markup.ts';
 import type { DeliveryKnobs, SandboxLogEntry } from './index.ts';
 import { layout } from './pages.ts';
 
 const SHOWN_ENTRIES = 500;
 
 export function controlPage(entries: readonly SandboxLogEntry[], knobs: DeliveryKnobs, held: number): string {
-  const e = escapeHtml;
+  const e = escapeMarkup;
   const rows = entries
     .slice(-SHOWN_ENTRIES)
     .reverse()

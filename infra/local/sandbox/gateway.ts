@@ -1,30 +1,24 @@
 // Reads one gateway.do request the way Alipay does and decides what it is: an error code with the reason, a
 // notify_verify question, a payment to start, or a server call. No state: trades are looked at by the caller.
-import { type Charset, decodeText, encodeText, parseCharset } from '../../../shared/alipay/charset.ts';
-import { isAlipayError } from '../../../shared/alipay/errors.ts';
-import { type FormPair, parseFormBytes } from '../../../shared/alipay/form.ts';
-import type { ByteParams } from '../../../shared/alipay/params.ts';
-import { isServiceName, type ServiceName, validatePaymentParams } from '../../../shared/alipay/services.ts';
-import { presignBytes, verifyBytes } from '../../../shared/alipay/sign.ts';
 import iconv from 'iconv-lite';
+import { type Charset, charsetNamed, decodeText } from './alipay-charset.ts';
+import { type FormPair, parseForm } from './alipay-form.ts';
+import { type ByteParams, presign, signProblem } from './alipay-md5.ts';
+import {
+  type GatewayErrorCode,
+  type GatewayRefusal,
+  isServerCall,
+  type PaymentService,
+  paymentParams,
+  paymentRefusal,
+  type ServerCall,
+  serverCallRefusal,
+  serviceRefusal,
+  signTypeRefusal,
+} from './alipay-rules.ts';
+import { buyerTotal } from './buyer-total.ts';
 import type { ResolvedAccount } from './options.ts';
-
-export type GatewayErrorCode =
-  | 'ILLEGAL_CHARSET'
-  | 'ILLEGAL_SERVICE'
-  | 'ILLEGAL_PARTNER'
-  | 'ILLEGAL_SIGN_TYPE'
-  | 'ILLEGAL_SIGN'
-  | 'ILLEGAL_ARGUMENT'
-  | 'TRADE_HAS_SUCCESS'
-  | 'TRADE_HAS_CLOSED' // [inference] unconfirmed legacy code
-  | 'TRADE_DATA_MATCH_ERROR' // [inference] unconfirmed legacy code (the AOP name)
-  | 'TRADE_NOT_EXIST'
-  | 'TRADE_STATUS_NOT_AVAILD';
-
-export const SERVER_SERVICES = ['single_trade_query', 'send_goods_confirm_by_platform', 'close_trade'] as const;
-export type ServerService = (typeof SERVER_SERVICES)[number];
-const isServerService = (s: string): s is ServerService => (SERVER_SERVICES as readonly string[]).includes(s);
+import { isRefusal } from './trades.ts';
 
 /** How an error is shown: the HTML error page (browser redirects) or `<is_success>F</is_success>` XML (server calls). */
 export type ErrorAnswer = 'page' | 'xml';
@@ -42,10 +36,18 @@ export interface GatewayFailure {
 export type GatewayRequest =
   | GatewayFailure
   | { kind: 'notify_verify'; partner?: string; notifyId?: string }
-  | { kind: 'payment'; service: ServiceName; account: ResolvedAccount; charset: Charset; params: Record<string, string> }
+  | {
+      kind: 'payment';
+      service: PaymentService;
+      account: ResolvedAccount;
+      charset: Charset;
+      params: Record<string, string>;
+      /** What the buyer pays, two decimals; '' when the donor chooses. */
+      totalFee: string;
+    }
   | {
       kind: 'server_call';
-      service: ServerService;
+      service: ServerCall;
       account: ResolvedAccount;
       charset: Charset;
       /** Every parameter but sign and sign_type, as text. */
@@ -71,6 +73,10 @@ class Refused extends Error {
   }
 }
 
+function refuseIf(refusal: GatewayRefusal | undefined): void {
+  if (refusal) throw new Refused(refusal.code, refusal.reason);
+}
+
 export function readGatewayRequest(raw: RawGatewayRequest, accounts: ReadonlyMap<string, ResolvedAccount>): GatewayRequest {
   let answer: ErrorAnswer = 'page';
   let charset: Charset = DEFAULT_CHARSET;
@@ -93,29 +99,26 @@ export function readGatewayRequest(raw: RawGatewayRequest, accounts: ReadonlyMap
     charset = declared === undefined ? DEFAULT_CHARSET : charsetOf(declared);
     const params = merge(reread ? bodyPairs.map((p) => ({ name: p.name, value: regbk(p.value, charset) })) : bodyPairs, queryPairs);
 
-    if (service === undefined || service === '') throw new Refused('ILLEGAL_SERVICE', 'the request has no service parameter');
-    if (!isServiceName(service) && !isServerService(service)) {
-      throw new Refused('ILLEGAL_SERVICE', `service "${service}" is not one this gateway offers (payment services, notify_verify, single_trade_query, send_goods_confirm_by_platform, close_trade)`);
-    }
-    if (isServerService(service)) answer = 'xml';
+    refuseIf(serviceRefusal(service));
+    const offered = service as PaymentService | ServerCall; // serviceRefusal let nothing else through
+    if (isServerCall(offered)) answer = 'xml';
 
     partner = ascii(params.get('partner'));
     const account = partner === undefined ? undefined : accounts.get(partner);
     if (!account) {
       throw new Refused('ILLEGAL_PARTNER', partner ? `partner "${partner}" is not an account of this sandbox` : 'the request has no partner parameter');
     }
-    const signType = ascii(params.get('sign_type'));
-    if (signType !== 'MD5') {
-      throw new Refused('ILLEGAL_SIGN_TYPE', signType === undefined ? 'the request has no sign_type (expected MD5)' : `sign_type "${signType}" is not accepted: write MD5, upper case`);
-    }
+    refuseIf(signTypeRefusal(ascii(params.get('sign_type'))));
     checkSign(params, account, charset, reread);
 
     const text = textParams(params, charset);
-    if (isServerService(service)) {
+    if (isServerCall(offered)) {
       const echo = [...text].filter(([k]) => k !== 'sign' && k !== 'sign_type');
-      return { kind: 'server_call', service, account, charset, params: Object.fromEntries(echo), echo };
+      const callParams = Object.fromEntries(echo);
+      refuseIf(serverCallRefusal(offered, callParams));
+      return { kind: 'server_call', service: offered, account, charset, params: callParams, echo };
     }
-    return { kind: 'payment', service: service as ServiceName, account, charset, params: checkPayment(text, charset, account) };
+    return { kind: 'payment', service: offered, account, charset, ...checkPayment(text, charset, account) };
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
     return { kind: 'error', code: err.code, reason: err.reason, answer, charset, ...(service ? { service } : {}), ...(partner ? { partner } : {}) };
@@ -124,7 +127,7 @@ export function readGatewayRequest(raw: RawGatewayRequest, accounts: ReadonlyMap
 
 function parse(bytes: Buffer, where: string): FormPair[] {
   try {
-    return parseFormBytes(bytes);
+    return parseForm(bytes);
   } catch (err) {
     throw new Refused('ILLEGAL_ARGUMENT', `the ${where} cannot be decoded: ${(err as Error).message}`);
   }
@@ -135,11 +138,9 @@ const ascii = (b: Buffer | undefined): string | undefined => b?.toString('latin1
 const nonEmpty = (s: string | undefined): string | undefined => (s === '' ? undefined : s);
 
 function charsetOf(value: Buffer): Charset {
-  try {
-    return parseCharset(value.toString('latin1'));
-  } catch {
-    throw new Refused('ILLEGAL_CHARSET', `_input_charset "${value.toString('latin1')}" is not supported: use utf-8 or gbk`);
-  }
+  const charset = charsetNamed(value.toString('latin1'));
+  if (charset === undefined) throw new Refused('ILLEGAL_CHARSET', `_input_charset "${value.toString('latin1')}" is not supported: use utf-8 or gbk (gb2312 is read as gbk)`);
+  return charset;
 }
 
 /** Body then query; a name given twice is refused unless both copies are the same (e.g. `?_input_charset=utf-8`, any case). */
@@ -158,28 +159,22 @@ function merge(body: readonly FormPair[], query: readonly FormPair[]): Map<strin
 }
 
 /** Bytes read as GBK, written back in `charset`; what GBK cannot decode becomes `?`, as a lossy server would. */
-function regbk(value: Buffer, charset: Charset): Buffer {
-  const text = decodeText(value, 'gbk');
-  try {
-    return encodeText(text, charset);
-  } catch {
-    return iconv.encode(text, charset === 'gbk' ? 'gbk' : 'utf8');
-  }
-}
+const regbk = (value: Buffer, charset: Charset): Buffer => iconv.encode(iconv.decode(value, 'gbk'), charset === 'gbk' ? 'gbk' : 'utf8');
 
 function checkSign(params: ByteParams, account: ResolvedAccount, charset: Charset, reread: boolean): void {
-  const result = verifyBytes(params, account.key);
-  if (result.valid) return;
-  let presign: string;
+  const problem = signProblem(params, account.key);
+  if (problem === undefined) return;
+  const signed = presign(params);
+  let shown: string;
   try {
-    presign = decodeText(presignBytes(params), charset);
+    shown = decodeText(signed, charset);
   } catch {
-    presign = presignBytes(params).toString('latin1');
+    shown = signed.toString('latin1');
   }
   const hint = reread
     ? ' The form was POSTed without _input_charset in the URL, so the body was read as GBK (Alipay\'s default): put ?_input_charset=… in the form action.'
     : '';
-  throw new Refused('ILLEGAL_SIGN', `${result.message}. The sandbox signed (before appending the key, in ${charset}): ${presign}.${hint}`);
+  throw new Refused('ILLEGAL_SIGN', `${problem}. The sandbox signed (before appending the key, in ${charset}): ${shown}.${hint}`);
 }
 
 function textParams(params: ByteParams, charset: Charset): Map<string, string> {
@@ -194,21 +189,17 @@ function textParams(params: ByteParams, charset: Charset): Map<string, string> {
   return out;
 }
 
-function checkPayment(text: Map<string, string>, charset: Charset, account: ResolvedAccount): Record<string, string> {
+function checkPayment(text: Map<string, string>, charset: Charset, account: ResolvedAccount): { params: Record<string, string>; totalFee: string } {
   const given = Object.fromEntries([...text].filter(([k]) => k !== 'sign' && k !== 'sign_type'));
-  // Alipay takes UTF-8, utf8 and gb2312 as well; the name was signed as sent, now it only needs to be understood.
-  if (given._input_charset !== undefined) given._input_charset = charset;
-  let params: Record<string, string>;
-  try {
-    params = validatePaymentParams(given, charset);
-  } catch (err) {
-    if (isAlipayError(err)) throw new Refused('ILLEGAL_ARGUMENT', err.message);
-    throw err;
-  }
-  if (params.payment_type === undefined) throw new Refused('ILLEGAL_ARGUMENT', 'payment_type is required: send payment_type=1');
+  // Alipay takes UTF-8 and gb2312 as well; the name was signed as sent, now it only needs to be understood.
+  if (given._input_charset) given._input_charset = charset;
+  refuseIf(paymentRefusal(given));
+  const params = paymentParams(given);
   const seller = sellerProblem(params, account);
   if (seller) throw new Refused('ILLEGAL_ARGUMENT', seller);
-  return params;
+  const total = buyerTotal(params);
+  if (isRefusal(total)) throw new Refused('ILLEGAL_ARGUMENT', total.refused);
+  return { params, totalFee: total ?? '' };
 }
 
 /** The seller named with the highest priority (seller_id > seller_account_name > seller_email) must be the partner's. */

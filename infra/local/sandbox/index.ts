@@ -1,8 +1,8 @@
 // The local Alipay sandbox: plays Alipay's side of the legacy mapi gateway (gateway.do, cashier, notify, return,
 // notify_verify, single_trade_query, send_goods_confirm_by_platform, close_trade) so a merchant can run the whole
 // payment flow on one machine. Everything it does is in its log (GET /sandbox); keys are never logged.
-import type { Charset } from '../../../shared/alipay/charset.ts';
-import type { ServiceName, TradeKind } from '../../../shared/alipay/services.ts';
+import type { Charset } from './alipay-charset.ts';
+import type { PaymentService, TradeKind } from './alipay-rules.ts';
 
 export interface SandboxAccount {
   partner: string;
@@ -60,7 +60,7 @@ export type SandboxTradeStatus =
 /** A read-only snapshot of one trade. Times are Beijing time, `yyyy-MM-dd HH:mm:ss`, as Alipay writes them. */
 export interface SandboxTrade {
   readonly partner: string;
-  readonly service: ServiceName;
+  readonly service: PaymentService;
   readonly kind: TradeKind;
   readonly charset: Charset;
   readonly outTradeNo: string;

@@ -1,15 +1,13 @@
 // A scripted merchant for tests and demo scripts: signs gateway requests, and runs a notify endpoint on 127.0.0.1
 // that keeps every notification's raw bytes and answers as told (`success` unless scripted otherwise).
 import { listenOnLoopback } from '../loopback-server.ts';
-import type { Charset } from '../../../shared/alipay/charset.ts';
-import { encodeForm, parseFormBytes } from '../../../shared/alipay/form.ts';
-import { type ByteParams, byteParamsFromForm, byteParamsFromStrings } from '../../../shared/alipay/params.ts';
-import { signBytes } from '../../../shared/alipay/sign.ts';
+import type { Charset } from './alipay-charset.ts';
+import { encodeForm, parseForm } from './alipay-form.ts';
+import { type ByteParams, signText } from './alipay-md5.ts';
 
 /** `params` with sign and sign_type=MD5 appended, signed over their bytes in `charset`. */
 export function signRequest(params: Readonly<Record<string, string>>, key: string, charset: Charset): [string, string][] {
-  const sign = signBytes(byteParamsFromStrings(params, charset), key, charset);
-  return [...Object.entries(params), ['sign', sign], ['sign_type', 'MD5']];
+  return [...Object.entries(params), ['sign', signText(Object.entries(params), key, charset)], ['sign_type', 'MD5']];
 }
 
 /** The signed request as a query string / form body, values percent-encoded in `charset`. */
@@ -17,11 +15,22 @@ export function signedQuery(params: Readonly<Record<string, string>>, key: strin
   return encodeForm(signRequest(params, key, charset), charset);
 }
 
+/** The body's parameters; none when it is malformed or names a parameter twice (which copy would be signed?). */
+function paramsOf(body: Buffer): ByteParams {
+  try {
+    const pairs = parseForm(body).map(({ name, value }): [string, Buffer] => [name.toString('latin1'), value]);
+    const params = new Map(pairs);
+    return params.size === pairs.length ? params : new Map();
+  } catch {
+    return new Map();
+  }
+}
+
 export interface ReceivedNotification {
   /** The body exactly as it arrived. */
   readonly body: Buffer;
   readonly contentType: string | undefined;
-  /** The body's parameters as bytes (for verifyBytes). */
+  /** The body's parameters as bytes, ready for a signature check. */
   readonly params: ByteParams;
   /** notify_id as received (ASCII). */
   readonly notifyId: string;
@@ -64,12 +73,7 @@ export async function startScriptedMerchant(): Promise<ScriptedMerchant> {
         return;
       }
       const body = Buffer.concat(chunks);
-      let params: ByteParams;
-      try {
-        params = byteParamsFromForm(parseFormBytes(body));
-      } catch {
-        params = new Map();
-      }
+      const params = paramsOf(body);
       const n: ReceivedNotification = {
         body,
         contentType: req.headers['content-type'],

@@ -1,9 +1,8 @@
 // What the sandbox sends as Alipay: the async notification body and the return query string, signed with the
 // partner's key over the bytes in the request's charset (GBK bytes for a gbk request).
-import type { Charset } from '../../../shared/alipay/charset.ts';
-import { encodeForm } from '../../../shared/alipay/form.ts';
-import { byteParamsFromStrings } from '../../../shared/alipay/params.ts';
-import { signBytes } from '../../../shared/alipay/sign.ts';
+import type { Charset } from './alipay-charset.ts';
+import { encodeForm } from './alipay-form.ts';
+import { signText } from './alipay-md5.ts';
 import { beijingTime } from './ids.ts';
 import { type Trade, tradeFields } from './trades.ts';
 
@@ -15,7 +14,7 @@ export interface SignedMessage {
 }
 
 export function signMessage(fields: readonly [string, string][], key: string, charset: Charset): SignedMessage {
-  const sign = signBytes(byteParamsFromStrings(Object.fromEntries(fields), charset), key, charset);
+  const sign = signText(fields, key, charset);
   const pairs: [string, string][] = [...fields, ['sign', sign], ['sign_type', 'MD5']];
   return { pairs, encoded: encodeForm(pairs, charset) };
 }

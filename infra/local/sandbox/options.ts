@@ -1,5 +1,5 @@
 // SandboxOptions checked once, with defaults filled in; a bad option stops startSandbox with a message naming it.
-import { validateMd5Key, validatePartnerId } from '../../../shared/alipay/credentials.ts';
+import { MD5_KEY, PARTNER_ID } from './alipay-rules.ts';
 import type { DeliveryKnobs, SandboxOptions } from './index.ts';
 
 export interface ResolvedAccount {
@@ -30,6 +30,19 @@ function fail(message: string): never {
   throw new Error(`sandbox: ${message}`);
 }
 
+/** What is wrong with a configured partner or seller id, or undefined. */
+function partnerIdProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return 'is missing: give the 16-digit partner id starting with 2088';
+  if (value.includes('@')) return 'looks like an email address: the partner id is the 16-digit number starting with 2088';
+  return PARTNER_ID.test(value) ? undefined : `"${value}" is not a partner id: expected 16 digits starting with 2088`;
+}
+
+/** What is wrong with a configured key, or undefined; never quotes the key. */
+function keyProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return 'is missing: give the 32-character MD5 key';
+  return MD5_KEY.test(value) ? undefined : `is not an MD5 key: expected exactly 32 letters and digits, got ${value.length} characters`;
+}
+
 function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number, got ${String(value)}`);
@@ -45,13 +58,12 @@ export function resolveOptions(options: SandboxOptions): ResolvedOptions {
   }
   const accounts = new Map<string, ResolvedAccount>();
   options.accounts.forEach((account, i) => {
-    try {
-      validatePartnerId(account?.partner, `accounts[${i}].partner`);
-      validateMd5Key(account.key, `accounts[${i}].key`);
-      if (account.sellerId !== undefined) validatePartnerId(account.sellerId, `accounts[${i}].sellerId`);
-    } catch (err) {
-      fail((err as Error).message);
-    }
+    const problems: [string, string | undefined][] = [
+      ['partner', partnerIdProblem(account?.partner)],
+      ['key', keyProblem(account?.key)],
+      ['sellerId', account?.sellerId === undefined ? undefined : partnerIdProblem(account.sellerId)],
+    ];
+    for (const [field, problem] of problems) if (problem) fail(`accounts[${i}].${field} ${problem}`);
     if (accounts.has(account.partner)) fail(`accounts[${i}]: partner ${account.partner} is listed twice`);
     const sellerId = account.sellerId ?? account.partner;
     accounts.set(account.partner, {

@@ -1,10 +1,9 @@
 // The sandbox's trades, pure: creation from a validated request, the status moves each button makes, the
 // decision on a reused out_trade_no, and the field set Alipay reports for a trade. Money is integer fen.
-import type { Charset } from '../../../shared/alipay/charset.ts';
-import { formatYuan, parseYuan } from '../../../shared/alipay/amount.ts';
-import { serviceSpec, type TradeKind } from '../../../shared/alipay/services.ts';
-import { buyerTotal } from './buyer-total.ts';
+import type { Charset } from './alipay-charset.ts';
+import { PAYMENT_SERVICES, type PaymentService, type TradeKind, valueProblem } from './alipay-rules.ts';
 import type { SandboxTrade, SandboxTradeStatus, TradeAction } from './index.ts';
+import { fenOf, yuanOf } from './yuan.ts';
 
 /** The sandbox's own record; snapshots handed out are copies. */
 export interface Trade extends SandboxTrade {
@@ -22,8 +21,10 @@ export const isRefusal = (v: unknown): v is Refusal => typeof v === 'object' && 
 export interface NewTradeInput {
   partner: string;
   charset: Charset;
-  /** Validated by validatePaymentParams. */
+  /** Checked by the gateway's rules (alipay-rules.ts). */
   params: Readonly<Record<string, string>>;
+  /** What the buyer pays (buyer-total.ts); '' when the donor chooses. */
+  totalFee: string;
   tradeNo: string;
   sellerId: string;
   sellerEmail: string;
@@ -34,20 +35,19 @@ export interface NewTradeInput {
 
 const has = (p: Readonly<Record<string, string>>, k: string): p is Record<string, string> => p[k] !== undefined && p[k] !== '';
 
-export function createTrade(input: NewTradeInput): Trade | Refusal {
+export function createTrade(input: NewTradeInput): Trade {
   const { params } = input;
-  const spec = serviceSpec(params.service);
-  const amount = buyerTotal(params);
-  if (isRefusal(amount)) return amount;
+  const service = params.service as PaymentService;
+  const { kind } = PAYMENT_SERVICES[service];
   return {
     partner: input.partner,
-    service: spec.service,
-    kind: spec.kind,
+    service,
+    kind,
     charset: input.charset,
     outTradeNo: params.out_trade_no!,
     tradeNo: input.tradeNo,
     status: 'WAIT_BUYER_PAY',
-    totalFee: amount ?? '',
+    totalFee: input.totalFee,
     subject: params.subject!,
     ...(has(params, 'body') ? { body: params.body } : {}),
     ...(has(params, 'notify_url') ? { notifyUrl: params.notify_url } : {}),
@@ -57,7 +57,7 @@ export function createTrade(input: NewTradeInput): Trade | Refusal {
     buyerId: params.buyer_id || input.buyer.id,
     buyerEmail: params.buyer_email || input.buyer.email,
     gmtCreate: input.now,
-    ...(spec.kind === 'escrow'
+    ...(kind === 'escrow'
       ? { logistics: { type: params.logistics_type!, fee: params.logistics_fee!, payment: params.logistics_payment! } }
       : {}),
     history: [{ status: 'WAIT_BUYER_PAY', at: input.now }],
@@ -148,11 +148,8 @@ function paidAmount(trade: Trade, typed: string | undefined): string | Refusal {
     return trade.totalFee;
   }
   if (typed === undefined || typed.trim() === '') return { refused: 'enter the amount to donate (total_fee), e.g. 10.00' };
-  try {
-    return formatYuan(parseYuan(typed.trim(), 'total_fee'));
-  } catch (err) {
-    return { refused: (err as Error).message };
-  }
+  const problem = valueProblem('total_fee', typed.trim());
+  return problem === undefined ? yuanOf(fenOf(typed.trim())) : { refused: problem };
 }
 
 // ---- a reused out_trade_no -----------------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 // XML answers of the server calls (protocol doc §5): single_trade_query, send_goods_confirm_by_platform, close_trade.
-import { type Charset, encodeText } from '../../../shared/alipay/charset.ts';
-import { byteParamsFromStrings } from '../../../shared/alipay/params.ts';
-import { escapeHtml } from '../../../shared/alipay/request.ts';
-import { signBytes } from '../../../shared/alipay/sign.ts';
+import { type Charset, encodeText } from './alipay-charset.ts';
+import { signText } from './alipay-md5.ts';
+import { escapeMarkup } from './markup.ts';
 import { discountOf, type Trade } from './trades.ts';
 
 export interface XmlAnswer {
@@ -21,10 +20,10 @@ function document(inner: string, charset: Charset): XmlAnswer {
   return { body, contentType: `text/xml; charset=${charset}` };
 }
 
-const element = (name: string, value: string): string => `<${name}>${escapeHtml(value)}</${name}>`;
+const element = (name: string, value: string): string => `<${name}>${escapeMarkup(value)}</${name}>`;
 
 export function errorXml(code: string, charset: Charset): XmlAnswer {
-  return document(`<alipay><is_success>F</is_success><error>${escapeHtml(code)}</error></alipay>`, charset);
+  return document(`<alipay><is_success>F</is_success><error>${escapeMarkup(code)}</error></alipay>`, charset);
 }
 
 export function successXml(charset: Charset): XmlAnswer {
@@ -79,8 +78,8 @@ export function queryTradeFields(trade: Trade): [string, string][] {
  */
 export function queryXml(trade: Trade, echo: readonly [string, string][], key: string, charset: Charset): XmlAnswer {
   const fields = queryTradeFields(trade);
-  const sign = signBytes(byteParamsFromStrings(Object.fromEntries(fields), charset), key, charset);
-  const request = echo.map(([k, v]) => `<param name="${escapeHtml(k)}">${escapeHtml(v)}</param>`).join('');
+  const sign = signText(fields, key, charset);
+  const request = echo.map(([k, v]) => `<param name="${escapeMarkup(k)}">${escapeMarkup(v)}</param>`).join('');
   const tradeXml = fields.map(([k, v]) => element(k, v)).join('');
   return document(
     `<alipay><is_success>T</is_success><request>${request}</request><response><trade>${tradeXml}</trade></response>` +
