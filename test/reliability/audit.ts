@@ -160,7 +160,7 @@ export function watchProgress(plans: readonly TradePlan[], read: (outTradeNo: st
 }
 
 /** Samples this process's resident memory until stopped; the peak in MB. */
-export function sampleRss(everyMs = 250): { stop(): number } {
+export function sampleRss(everyMs = 1_000): { stop(): number } {
   let peak = process.memoryUsage.rss();
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
