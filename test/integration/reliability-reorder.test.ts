@@ -36,7 +36,7 @@ describe('any delivery order, pure domain (decide on the events read from the si
 });
 
 describe('any delivery order, through the notify handler', () => {
-  test(`every lifecycle in order, then in 4 orders drawn by fast-check each, one send at a time`, { timeout: 600_000 }, async (t) => {
+  test(`every lifecycle in order, then in 4 orders drawn by fast-check each, one send at a time`, { timeout: 1_200_000 }, async (t) => {
     const random = seeded();
     const result = await reorderedDelivery({ app, realEndpoint: process.env.DYNAMODB_ENDPOINT!, random }, { runsPerLifecycle: 4, concurrency: 16 });
     for (const line of describeResult(result)) t.diagnostic(line);

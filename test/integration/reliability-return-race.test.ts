@@ -11,7 +11,7 @@ import { returnNotifyRace } from '../reliability/scenarios.ts';
 const { app } = useTestApp();
 
 describe('return and notify race', () => {
-  test('64 trades (8 kinds, paid and not): 3 notify copies and 2 return page loads at once each', { timeout: 600_000 }, async (t) => {
+  test('64 trades (8 kinds, paid and not): 3 notify copies and 2 return page loads at once each', { timeout: 1_200_000 }, async (t) => {
     const random = seeded();
     const result = await returnNotifyRace({ app, realEndpoint: process.env.DYNAMODB_ENDPOINT!, random }, {
       orders: 64, concurrency: 16, notifyCopies: 3, returnLoads: 2,
