@@ -8,12 +8,12 @@ import { seeded } from '../reliability/random.ts';
 import { describeResult } from '../reliability/report-table.ts';
 import { returnNotifyRace } from '../reliability/scenarios.ts';
 
-const { app } = useTestApp();
+const { app, logs } = useTestApp();
 
 describe('return and notify race', () => {
   test('64 trades (8 kinds, paid and not): 3 notify copies and 2 return page loads at once each', { timeout: 1_200_000 }, async (t) => {
     const random = seeded();
-    const result = await returnNotifyRace({ app, realEndpoint: process.env.DYNAMODB_ENDPOINT!, random }, {
+    const result = await returnNotifyRace({ app, logs, realEndpoint: process.env.DYNAMODB_ENDPOINT!, random }, {
       orders: 64, concurrency: 16, notifyCopies: 3, returnLoads: 2,
     });
     for (const line of describeResult(result)) t.diagnostic(line);

@@ -64,7 +64,7 @@ try {
     const cpu0 = process.cpuUsage();
     const java0 = ddb ? cpuSeconds(ddb.pid) : undefined;
     try {
-      const result = await SCENARIOS[name]!({ app, proxy, realEndpoint: endpoint, random });
+      const result = await SCENARIOS[name]!({ app, proxy, realEndpoint: endpoint, random, logs });
       const cpu = process.cpuUsage(cpu0);
       const java1 = ddb ? cpuSeconds(ddb.pid) : undefined;
       results.push({
