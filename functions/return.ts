@@ -37,7 +37,8 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       log.info('return too old for notify_verify: showing the stored status', { outTradeNo });
     } else {
       const { result } = received;
-      if (result.outcome !== 'rejected') order = result.order;
+      // A duplicate's order may be the one read before a concurrent copy (a reload of this page) applied it: read again below.
+      if (result.outcome !== 'rejected' && result.outcome !== 'duplicate') order = result.order;
       log.info(`return ${result.outcome}`, { outTradeNo, eventId: received.event.eventId, ...(result.outcome === 'rejected' ? { reason: result.reason } : {}) });
     }
   } catch (err) {

@@ -93,7 +93,10 @@ export function decide(order: Order | undefined, event: OrderEvent, ctx: DecideC
     at: event.receivedAt, source: event.source, eventId: event.eventId, status: forward ? status : order.status,
     ...(event.refundStatus === undefined ? {} : { refundStatus: event.refundStatus }),
   };
-  const paidNow = forward && isPaid(status) && order.paidFen === undefined && event.totalFen !== undefined;
+  // A refund proves the buyer paid: a full refund's TRADE_CLOSED can arrive before the payment's own notification
+  // (which is then older news), and the amount paid must not depend on that order.
+  const showsPayment = (forward && isPaid(status)) || incomingRefund !== undefined;
+  const paidNow = showsPayment && order.paidFen === undefined && event.totalFen !== undefined;
   const ledger = refundChanged && incomingRefund ? settleFromTradeNotification(order, incomingRefund.status, event.receivedAt) : undefined;
   return {
     outcome: 'applied',
