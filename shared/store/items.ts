@@ -1,7 +1,7 @@
 // Orders and event records <-> DynamoDB items (document-client form). Attributes are the domain field names.
 import type { Anomaly, HistoryEntry, Order } from '../orders/order.ts';
 import type { RefundMark } from '../orders/trade-status.ts';
-import type { EventRecord, OrderWrite } from '../payments/store-port.ts';
+import type { EventRecord, OrderSummary, OrderWrite } from '../payments/store-port.ts';
 import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE, EVENT_KEY } from './tables.ts';
 
 export type Item = Record<string, unknown>;
@@ -64,12 +64,28 @@ export function orderFromItem(item: Item): Order {
   });
 }
 
+/** An order as a listing index holds it (see ORDER_SUMMARY_ATTRS). */
+export function orderSummaryFromItem(item: Item): OrderSummary {
+  const r = reader(item, 'order summary');
+  return withoutUndefined({
+    outTradeNo: r.str('outTradeNo'),
+    service: r.str('service') as OrderSummary['service'],
+    status: r.str('status') as OrderSummary['status'],
+    amountFen: r.optNum('amountFen') as OrderSummary['amountFen'],
+    paidFen: r.optNum('paidFen') as OrderSummary['paidFen'],
+    tradeNo: r.optStr('tradeNo'),
+    createdAt: r.str('createdAt'),
+    updatedAt: r.str('updatedAt'),
+  });
+}
+
 export function recordToItem(record: EventRecord): Item {
   return {
     [EVENT_KEY]: record.eventId,
     notifyId: record.notifyId,
     source: record.source,
-    outTradeNo: record.outTradeNo,
+    // A key of the by-order index, where DynamoDB refuses an empty string: a record naming no order stays out of it.
+    outTradeNo: record.outTradeNo === '' ? undefined : record.outTradeNo,
     tradeStatus: record.tradeStatus,
     receivedAt: record.receivedAt,
     outcome: record.outcome,

@@ -2,7 +2,8 @@
 // tests of the use cases. The integration tests use the real adapter against DynamoDB Local.
 import type { Order } from '../../shared/orders/order.ts';
 import {
-  type AwaitingPage, type CommitInput, type EventRecord, type PageCursor, type PaymentStore, StoreUnavailableError,
+  type AwaitingPage, type CommitInput, type EventRecord, type EventRecordPage, type OrderPage, type OrderQuery, type PageCursor, type PaymentStore,
+  StoreUnavailableError,
 } from '../../shared/payments/store-port.ts';
 
 /** An in-memory store with the port's semantics, and a switch to fail commits the way DynamoDB does under contention. */
@@ -57,6 +58,32 @@ export class MemoryStore implements PaymentStore {
       orders: page.map((o) => ({ outTradeNo: o.outTradeNo, createdAt: o.createdAt })),
       ...(more ? { next: { outTradeNo: page.at(-1)!.outTradeNo } } : {}),
     };
+  }
+  async listOrders(query: OrderQuery): Promise<OrderPage> {
+    const position = (o: Order) => `${o.createdAt}|${o.outTradeNo}`;
+    const matching = [...this.orders.values()]
+      .filter((o) => (query.status === undefined || o.status === query.status) && (query.since === undefined || o.createdAt >= query.since))
+      .filter((o) => !query.anomalies || o.anomalies.length > 0)
+      .filter((o) => query.cursor === undefined || position(o) < query.cursor.after!)
+      .sort((a, b) => position(b).localeCompare(position(a)));
+    const page = matching.slice(0, query.limit);
+    return {
+      orders: page.map((o) => ({
+        outTradeNo: o.outTradeNo, service: o.service, status: o.status, createdAt: o.createdAt, updatedAt: o.updatedAt,
+        ...(o.amountFen === undefined ? {} : { amountFen: o.amountFen }),
+        ...(o.paidFen === undefined ? {} : { paidFen: o.paidFen }),
+        ...(o.tradeNo === undefined ? {} : { tradeNo: o.tradeNo }),
+      })),
+      ...(matching.length > query.limit ? { next: { after: position(page.at(-1)!) } } : {}),
+    };
+  }
+  async listEventRecords(outTradeNo: string, query: { limit: number; cursor?: PageCursor }): Promise<EventRecordPage> {
+    const all = [...this.records.values(), ...this.rejected]
+      .filter((r) => r.outTradeNo === outTradeNo)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+    const start = query.cursor ? Number(query.cursor.offset) : 0;
+    const records = all.slice(start, start + query.limit);
+    return { records, ...(start + query.limit < all.length ? { next: { offset: String(start + query.limit) } } : {}) };
   }
   cursors = new Map<string, PageCursor>();
   async readCursor(name: string) {

@@ -1,0 +1,180 @@
+// The operator's listings against DynamoDB Local: orders newest first by status or since a time, an order's event
+// records oldest first, page after page. Every request is counted: the listings read indexes, never Scan the table.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { fen } from '../../shared/alipay/amount.ts';
+import type { Order } from '../../shared/orders/order.ts';
+import type { OrderStatus } from '../../shared/orders/trade-status.ts';
+import type { EventRecord, OrderQuery, OrderSummary } from '../../shared/payments/store-port.ts';
+import { DynamoDbPaymentStore } from '../../shared/store/dynamodb-payment-store.ts';
+import { InvalidCursorError } from '../../shared/store/order-listing.ts';
+import { ensureTables, notificationsTableDefinition, ordersTableDefinition, type TableNames } from '../../shared/store/tables.ts';
+import { testDynamoClient, uniqueTableName } from '../support/dynamodb.ts';
+
+const client = testDynamoClient();
+const created: string[] = [];
+after(async () => {
+  await Promise.all(created.map((TableName) => client.send(new DeleteTableCommand({ TableName })).catch(() => undefined)));
+  client.destroy();
+});
+
+/** A store whose every DynamoDB request is written down by command name. */
+function countingStore(tables: TableNames): { store: DynamoDbPaymentStore; sent: string[]; counted: DynamoDBClient } {
+  const counted = testDynamoClient();
+  const sent: string[] = [];
+  counted.middlewareStack.add((next, context) => (args) => {
+    sent.push(context.commandName ?? '?');
+    return next(args);
+  }, { step: 'initialize' });
+  return { store: new DynamoDbPaymentStore(counted, tables), sent, counted };
+}
+
+function anOrder(status: OrderStatus, createdAt: string): Order {
+  const outTradeNo = `L${randomBytes(5).toString('hex')}`;
+  return {
+    outTradeNo, service: 'create_direct_pay_by_user', kind: 'instant', subject: '列表', amountFen: fen(1000), acceptedAmountsFen: [fen(1000)],
+    partner: '2088101122136241', charset: 'utf-8', status, version: 0, history: [], anomalies: [], createdAt, updatedAt: createdAt,
+    gatewayParams: { out_trade_no: outTradeNo },
+    ...(status === 'CREATED' || status === 'WAIT_BUYER_PAY' ? {} : { paidFen: fen(1000), tradeNo: `2024050122001${randomBytes(7).toString('hex').slice(0, 15)}` }),
+  };
+}
+
+/** Minute `i` of 1 May 2024. */
+const at = (i: number) => new Date(Date.UTC(2024, 4, 1, 8, i)).toISOString();
+
+/** Ten orders, one a minute, in five statuses; newest last. */
+const PLAN: OrderStatus[] = ['CREATED', 'TRADE_SUCCESS', 'WAIT_BUYER_PAY', 'TRADE_SUCCESS', 'TRADE_CLOSED', 'TRADE_SUCCESS', 'CREATED', 'TRADE_FINISHED', 'TRADE_SUCCESS', 'CREATED'];
+
+describe('listOrders and listEventRecords on DynamoDB Local', () => {
+  let tables: TableNames;
+  let orders: Order[];
+  before(async () => {
+    tables = { orders: uniqueTableName('list-orders'), notifications: uniqueTableName('list-notifications') };
+    created.push(tables.orders, tables.notifications);
+    await ensureTables(client, tables);
+    const store = new DynamoDbPaymentStore(client, tables);
+    orders = PLAN.map((status, i) => anOrder(status, at(i)));
+    for (const o of orders) await store.createOrder(o);
+  });
+  const newest = (filter: (o: Order) => boolean) => orders.filter(filter).reverse().map((o) => o.outTradeNo);
+
+  /** Every page of a listing, and what it cost. */
+  async function allPages(query: Omit<OrderQuery, 'cursor'>): Promise<{ pages: OrderSummary[][]; sent: string[] }> {
+    const { store, sent, counted } = countingStore(tables);
+    try {
+      const pages: OrderSummary[][] = [];
+      let page = await store.listOrders(query);
+      pages.push(page.orders);
+      while (page.next) {
+        page = await store.listOrders({ ...query, cursor: page.next });
+        pages.push(page.orders);
+      }
+      return { pages, sent };
+    } finally {
+      counted.destroy();
+    }
+  }
+
+  test('--status: one Query per page on the status index, newest first, pages that neither overlap nor skip', async () => {
+    const { pages, sent } = await allPages({ status: 'TRADE_SUCCESS', limit: 3 });
+    assert.deepEqual(pages.flat().map((o) => o.outTradeNo), newest((o) => o.status === 'TRADE_SUCCESS'));
+    assert.deepEqual(pages.map((p) => p.length).slice(0, 2), [3, 1]);
+    assert.ok(sent.every((c) => c === 'QueryCommand'), sent.join(', '));
+    assert.ok(sent.length <= 3, `${sent.length} requests for 4 orders in pages of 3`);
+  });
+
+  test('a page shows what the listing needs: service, status, amounts, trade_no, times', async () => {
+    const store = new DynamoDbPaymentStore(client, tables);
+    const [first] = (await store.listOrders({ status: 'TRADE_FINISHED', limit: 1 })).orders;
+    const order = orders.find((o) => o.status === 'TRADE_FINISHED')!;
+    assert.deepEqual(first, {
+      outTradeNo: order.outTradeNo, service: order.service, status: order.status, amountFen: order.amountFen, paidFen: order.paidFen,
+      tradeNo: order.tradeNo, createdAt: order.createdAt, updatedAt: order.updatedAt,
+    });
+  });
+
+  test('no status: the status index once per status (8 queries a page), merged newest first across statuses', async () => {
+    const { pages, sent } = await allPages({ limit: 4 });
+    assert.deepEqual(pages.flat().map((o) => o.outTradeNo), newest(() => true));
+    assert.equal(pages[0]!.length, 4);
+    assert.ok(sent.every((c) => c === 'QueryCommand'), sent.join(', '));
+    assert.equal(sent.filter((c) => c === 'QueryCommand').length >= 8, true);
+    // Later pages only ask the statuses that still have orders left.
+    assert.ok(sent.length < 8 * pages.length, `${sent.length} queries for ${pages.length} pages`);
+  });
+
+  test('--since: only orders created at or after the time, with or without a status', async () => {
+    const since = at(6);
+    const all = await allPages({ since, limit: 10 });
+    assert.deepEqual(all.pages.flat().map((o) => o.outTradeNo), newest((o) => o.createdAt >= since));
+    const success = await allPages({ since, status: 'TRADE_SUCCESS', limit: 10 });
+    assert.deepEqual(success.pages.flat().map((o) => o.outTradeNo), newest((o) => o.createdAt >= since && o.status === 'TRADE_SUCCESS'));
+    assert.ok([...all.sent, ...success.sent].every((c) => c === 'QueryCommand'));
+  });
+
+  test('a cursor from another listing is refused, not misread', async () => {
+    const store = new DynamoDbPaymentStore(client, tables);
+    const page = await store.listOrders({ status: 'CREATED', limit: 1 });
+    assert.ok(page.next);
+    await assert.rejects(store.listOrders({ status: 'TRADE_SUCCESS', limit: 1, cursor: page.next }), InvalidCursorError);
+  });
+
+  test("an order's event records, oldest first, page by page, rejected ones included; other orders' and orderless records left out", async () => {
+    const { store, sent, counted } = countingStore(tables);
+    try {
+      const [order, other] = orders;
+      const record = (eventId: string, outTradeNo: string | undefined, minute: number, outcome: EventRecord['outcome'] = 'applied'): EventRecord => ({
+        eventId, source: 'notify', notifyId: eventId, receivedAt: at(30 + minute), outcome, raw: Buffer.from(`notify_id=${eventId}`),
+        expiresAt: 1_800_000_000, ...(outTradeNo ? { outTradeNo, tradeStatus: 'TRADE_SUCCESS' } : {}),
+      });
+      await store.commitEvent({ record: record('n-3', order!.outTradeNo, 3) });
+      await store.commitEvent({ record: record('n-1', order!.outTradeNo, 1) });
+      await store.recordRejected(record('n-2', order!.outTradeNo, 2, 'rejected:notify_verify_false'));
+      await store.commitEvent({ record: record('n-other', other!.outTradeNo, 1) });
+      await store.commitEvent({ record: record('unidentified#x', undefined, 1) });
+      await store.writeCursor('reconcile', { awaitingPayment: 'Y' });
+      sent.length = 0;
+
+      const first = await store.listEventRecords(order!.outTradeNo, { limit: 2 });
+      assert.ok(first.next);
+      const second = await store.listEventRecords(order!.outTradeNo, { limit: 2, cursor: first.next });
+      const records = [...first.records, ...second.records];
+      assert.deepEqual(records.map((r) => [r.receivedAt, r.outcome]), [[at(31), 'applied'], [at(32), 'rejected:notify_verify_false'], [at(33), 'applied']]);
+      assert.match(records[1]!.eventId, /^rejected#n-2#/);
+      assert.ok(records[0]!.raw.equals(Buffer.from('notify_id=n-1')));
+      assert.deepEqual((await store.listEventRecords('no-such-order', { limit: 10 })).records, []);
+      assert.ok(sent.every((c) => c === 'QueryCommand'), sent.join(', '));
+    } finally {
+      counted.destroy();
+    }
+  });
+});
+
+describe('ensureTables on tables made before the listing indexes', () => {
+  test('adds the missing indexes, and the orders already stored appear in them', async () => {
+    const tables = { orders: uniqueTableName('old-orders'), notifications: uniqueTableName('old-notifications') };
+    created.push(tables.orders, tables.notifications);
+    // The tables as an earlier version created them: only the awaiting-payment index.
+    const orders = ordersTableDefinition(tables.orders);
+    const notifications = notificationsTableDefinition(tables.notifications);
+    await client.send(new CreateTableCommand({
+      ...orders,
+      GlobalSecondaryIndexes: orders.GlobalSecondaryIndexes!.filter((i) => i.IndexName === 'awaiting-payment'),
+      AttributeDefinitions: orders.AttributeDefinitions!.filter((a) => a.AttributeName !== 'status'),
+    }));
+    await client.send(new CreateTableCommand({ ...notifications, GlobalSecondaryIndexes: undefined, AttributeDefinitions: notifications.AttributeDefinitions!.slice(0, 1) }));
+    for (const TableName of [tables.orders, tables.notifications]) await waitUntilTableExists({ client, maxWaitTime: 120 }, { TableName });
+    const store = new DynamoDbPaymentStore(client, tables);
+    const old = anOrder('TRADE_SUCCESS', at(1));
+    await store.createOrder(old);
+
+    await ensureTables(client, tables);
+    for (const [name, definition] of [[tables.orders, orders], [tables.notifications, notifications]] as const) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      assert.deepEqual(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort(), definition.GlobalSecondaryIndexes!.map((i) => i.IndexName).sort());
+    }
+    assert.deepEqual((await store.listOrders({ status: 'TRADE_SUCCESS', limit: 5 })).orders.map((o) => o.outTradeNo), [old.outTradeNo]);
+  });
+});
