@@ -113,6 +113,7 @@ export interface OrderSummary {
   tradeNo?: string;
   createdAt: string;
   updatedAt: string;
+  hasAnomalies: boolean;
 }
 
 export interface OrderPage {

@@ -2,11 +2,14 @@
 import type { Anomaly, HistoryEntry, Order } from '../orders/order.ts';
 import type { RefundMark } from '../orders/trade-status.ts';
 import type { EventRecord, OrderSummary, OrderWrite } from '../payments/store-port.ts';
-import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE, EVENT_KEY } from './tables.ts';
+import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE, EVENT_KEY, HAS_ANOMALIES_ATTR, HAS_ANOMALIES_VALUE } from './tables.ts';
 
 export type Item = Record<string, unknown>;
 
-/** The order's item; while it awaits payment it carries the sparse-index marker reconciliation reads. */
+/**
+ * The order's item; while it awaits payment it carries the sparse-index marker reconciliation reads, and while it has
+ * anomalies the one `orders --anomalies` reads.
+ */
 export function orderToItem({ order, awaitingPayment }: OrderWrite): Item {
   // Field by field, so nothing the caller happened to attach ends up in the table.
   return {
@@ -33,6 +36,7 @@ export function orderToItem({ order, awaitingPayment }: OrderWrite): Item {
     refunds: order.refunds,
     shipment: order.shipment,
     ...(awaitingPayment ? { [AWAITING_PAYMENT_ATTR]: AWAITING_PAYMENT_VALUE } : {}),
+    ...(order.anomalies.length > 0 ? { [HAS_ANOMALIES_ATTR]: HAS_ANOMALIES_VALUE } : {}),
   };
 }
 
@@ -76,6 +80,7 @@ export function orderSummaryFromItem(item: Item): OrderSummary {
     tradeNo: r.optStr('tradeNo'),
     createdAt: r.str('createdAt'),
     updatedAt: r.str('updatedAt'),
+    hasAnomalies: item[HAS_ANOMALIES_ATTR] === HAS_ANOMALIES_VALUE,
   });
 }
 

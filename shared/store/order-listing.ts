@@ -5,7 +5,7 @@ import { type OrderStatus, TRADE_STATUSES } from '../orders/trade-status.ts';
 import type { CallOptions, OrderPage, OrderQuery, OrderSummary, PageCursor } from '../payments/store-port.ts';
 import { storeError } from './errors.ts';
 import { type Item, orderSummaryFromItem } from './items.ts';
-import { BY_STATUS_INDEX, CREATED_AT_ATTR, ORDER_KEY, STATUS_ATTR } from './tables.ts';
+import { BY_STATUS_INDEX, CREATED_AT_ATTR, HAS_ANOMALIES_ATTR, HAS_ANOMALIES_VALUE, ORDER_KEY, STATUS_ATTR, WITH_ANOMALIES_INDEX } from './tables.ts';
 
 const ORDER_STATUSES: readonly OrderStatus[] = ['CREATED', ...TRADE_STATUSES];
 
@@ -32,6 +32,13 @@ interface Fetched {
 
 /** Which partitions answer the query. */
 function sourcesOf(query: OrderQuery): Source[] {
+  if (query.anomalies) {
+    // Few orders have anomalies: a status is a filter on those, not another index.
+    return [{
+      name: 'anomalies', index: WITH_ANOMALIES_INDEX, partitionAttr: HAS_ANOMALIES_ATTR, partitionValue: HAS_ANOMALIES_VALUE,
+      ...(query.status === undefined ? {} : { filterStatus: query.status }),
+    }];
+  }
   if (query.status !== undefined) return [statusSource(query.status)];
   return ORDER_STATUSES.map(statusSource);
 }

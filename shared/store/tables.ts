@@ -32,6 +32,7 @@ export const BY_STATUS_INDEX = 'by-status';
  * Sparse GSI key: only orders with anomalies recorded on them carry `hasAnomalies` (the store writes it from the
  * order), so `alipay orders --anomalies` reads just those.
  */
+export const WITH_ANOMALIES_INDEX = 'with-anomalies';
 export const HAS_ANOMALIES_ATTR = 'hasAnomalies';
 export const HAS_ANOMALIES_VALUE = 'Y';
 /** What a listing shows of an order, copied into the listing indexes (their own key attributes are always there). */
@@ -55,6 +56,7 @@ export function ordersTableDefinition(name: string): CreateTableCommandInput {
       { AttributeName: AWAITING_PAYMENT_ATTR, AttributeType: 'S' },
       { AttributeName: CREATED_AT_ATTR, AttributeType: 'S' },
       { AttributeName: STATUS_ATTR, AttributeType: 'S' },
+      { AttributeName: HAS_ANOMALIES_ATTR, AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: ORDER_KEY, KeyType: 'HASH' }],
     GlobalSecondaryIndexes: [
@@ -73,6 +75,14 @@ export function ordersTableDefinition(name: string): CreateTableCommandInput {
           { AttributeName: CREATED_AT_ATTR, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ORDER_SUMMARY_ATTRS] },
+      },
+      {
+        IndexName: WITH_ANOMALIES_INDEX,
+        KeySchema: [
+          { AttributeName: HAS_ANOMALIES_ATTR, KeyType: 'HASH' },
+          { AttributeName: CREATED_AT_ATTR, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [STATUS_ATTR, ...ORDER_SUMMARY_ATTRS.filter((a) => a !== HAS_ANOMALIES_ATTR)] },
       },
     ],
   };

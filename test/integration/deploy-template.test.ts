@@ -179,7 +179,7 @@ describe('the packaged CloudFormation template', () => {
       }
       assert.deepEqual(notifications.Properties.TimeToLiveSpecification, { AttributeName: NOTIFICATION_TTL_ATTR, Enabled: true });
       // Reconciliation's index, and the operator CLI's listings (read by no function: no role names them).
-      assert.deepEqual(orders.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName), ['awaiting-payment', 'by-status']);
+      assert.deepEqual(orders.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName), ['awaiting-payment', 'by-status', 'with-anomalies']);
       assert.deepEqual(notifications.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName), ['by-order']);
       for (const [, group] of resources(t, 'AWS::Logs::LogGroup')) assert.equal(group.Properties.RetentionInDays, stage === 'prod' ? 400 : 14);
     }

@@ -45,6 +45,8 @@ function anOrder(status: OrderStatus, createdAt: string): Order {
 const at = (i: number) => new Date(Date.UTC(2024, 4, 1, 8, i)).toISOString();
 
 /** Ten orders, one a minute, in five statuses; newest last. */
+/** Which of them have anomalies. */
+const ANOMALOUS = [1, 2, 8];
 const PLAN: OrderStatus[] = ['CREATED', 'TRADE_SUCCESS', 'WAIT_BUYER_PAY', 'TRADE_SUCCESS', 'TRADE_CLOSED', 'TRADE_SUCCESS', 'CREATED', 'TRADE_FINISHED', 'TRADE_SUCCESS', 'CREATED'];
 
 describe('listOrders and listEventRecords on DynamoDB Local', () => {
@@ -57,6 +59,14 @@ describe('listOrders and listEventRecords on DynamoDB Local', () => {
     const store = new DynamoDbPaymentStore(client, tables);
     orders = PLAN.map((status, i) => anOrder(status, at(i)));
     for (const o of orders) await store.createOrder(o);
+    // Three of them get an anomaly recorded, as the domain decides it: the order, one version on, with the anomaly.
+    for (const i of ANOMALOUS) {
+      const o = orders[i]!;
+      const anomalies = [{ at: at(20 + i), code: 'amount_mismatch' as const, detail: 'total_fee 1.00 does not match the order amount 10.00', eventId: `n-a${i}` }];
+      orders[i] = { ...o, version: 1, anomalies };
+      const record: EventRecord = { eventId: `n-a${i}`, source: 'notify', receivedAt: at(20 + i), outcome: 'anomaly', raw: Buffer.from('x'), expiresAt: 1_800_000_000 };
+      assert.equal(await store.commitEvent({ record, expectedVersion: 0, next: { order: orders[i]!, awaitingPayment: false } }), 'committed');
+    }
   });
   const newest = (filter: (o: Order) => boolean) => orders.filter(filter).reverse().map((o) => o.outTradeNo);
 
@@ -91,8 +101,24 @@ describe('listOrders and listEventRecords on DynamoDB Local', () => {
     const order = orders.find((o) => o.status === 'TRADE_FINISHED')!;
     assert.deepEqual(first, {
       outTradeNo: order.outTradeNo, service: order.service, status: order.status, amountFen: order.amountFen, paidFen: order.paidFen,
-      tradeNo: order.tradeNo, createdAt: order.createdAt, updatedAt: order.updatedAt,
+      tradeNo: order.tradeNo, createdAt: order.createdAt, updatedAt: order.updatedAt, hasAnomalies: false,
     });
+  });
+
+  test('--anomalies: one Query on the sparse index, only orders with anomalies, newest first; a status filters them', async () => {
+    const { pages, sent } = await allPages({ anomalies: true, limit: 2 });
+    assert.deepEqual(pages.flat().map((o) => o.outTradeNo), newest((o) => o.anomalies.length > 0));
+    assert.ok(pages.flat().every((o) => o.hasAnomalies));
+    assert.ok(sent.every((c) => c === 'QueryCommand') && sent.length <= 2, sent.join(', '));
+
+    const success = await allPages({ anomalies: true, status: 'TRADE_SUCCESS', limit: 1 });
+    assert.deepEqual(success.pages.flat().map((o) => o.outTradeNo), newest((o) => o.anomalies.length > 0 && o.status === 'TRADE_SUCCESS'));
+    assert.ok(success.sent.every((c) => c === 'QueryCommand'), success.sent.join(', '));
+  });
+
+  test('the status listing flags the orders with anomalies', async () => {
+    const { pages } = await allPages({ status: 'TRADE_SUCCESS', limit: 10 });
+    assert.deepEqual(pages.flat().filter((o) => o.hasAnomalies).map((o) => o.outTradeNo), newest((o) => o.status === 'TRADE_SUCCESS' && o.anomalies.length > 0));
   });
 
   test('no status: the status index once per status (8 queries a page), merged newest first across statuses', async () => {
@@ -162,13 +188,15 @@ describe('ensureTables on tables made before the listing indexes', () => {
     await client.send(new CreateTableCommand({
       ...orders,
       GlobalSecondaryIndexes: orders.GlobalSecondaryIndexes!.filter((i) => i.IndexName === 'awaiting-payment'),
-      AttributeDefinitions: orders.AttributeDefinitions!.filter((a) => a.AttributeName !== 'status'),
+      AttributeDefinitions: orders.AttributeDefinitions!.filter((a) => ['outTradeNo', 'awaitingPayment', 'createdAt'].includes(a.AttributeName!)),
     }));
     await client.send(new CreateTableCommand({ ...notifications, GlobalSecondaryIndexes: undefined, AttributeDefinitions: notifications.AttributeDefinitions!.slice(0, 1) }));
     for (const TableName of [tables.orders, tables.notifications]) await waitUntilTableExists({ client, maxWaitTime: 120 }, { TableName });
     const store = new DynamoDbPaymentStore(client, tables);
     const old = anOrder('TRADE_SUCCESS', at(1));
     await store.createOrder(old);
+    const anomalous = anOrder('TRADE_CLOSED', at(2));
+    await store.createOrder({ ...anomalous, anomalies: [{ at: at(3), code: 'paid_after_close', detail: 'TRADE_SUCCESS reported for an order closed unpaid' }] });
 
     await ensureTables(client, tables);
     for (const [name, definition] of [[tables.orders, orders], [tables.notifications, notifications]] as const) {
@@ -176,5 +204,6 @@ describe('ensureTables on tables made before the listing indexes', () => {
       assert.deepEqual(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort(), definition.GlobalSecondaryIndexes!.map((i) => i.IndexName).sort());
     }
     assert.deepEqual((await store.listOrders({ status: 'TRADE_SUCCESS', limit: 5 })).orders.map((o) => o.outTradeNo), [old.outTradeNo]);
+    assert.deepEqual((await store.listOrders({ anomalies: true, limit: 5 })).orders.map((o) => o.outTradeNo), [anomalous.outTradeNo]);
   });
 });

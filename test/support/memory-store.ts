@@ -69,7 +69,7 @@ export class MemoryStore implements PaymentStore {
     const page = matching.slice(0, query.limit);
     return {
       orders: page.map((o) => ({
-        outTradeNo: o.outTradeNo, service: o.service, status: o.status, createdAt: o.createdAt, updatedAt: o.updatedAt,
+        outTradeNo: o.outTradeNo, service: o.service, status: o.status, createdAt: o.createdAt, updatedAt: o.updatedAt, hasAnomalies: o.anomalies.length > 0,
         ...(o.amountFen === undefined ? {} : { amountFen: o.amountFen }),
         ...(o.paidFen === undefined ? {} : { paidFen: o.paidFen }),
         ...(o.tradeNo === undefined ? {} : { tradeNo: o.tradeNo }),
