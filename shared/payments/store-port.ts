@@ -72,10 +72,11 @@ export interface PaymentStore {
   /** Keeps a signed message Alipay disowned (notify_verify false/invalid) without claiming its event id. */
   recordRejected(record: EventRecord, opts?: CallOptions): Promise<void>;
   /**
-   * Orders still awaiting payment, created before `createdBefore`, oldest first, one page at a time: reads only the
-   * sparse index, so the cost grows with the pending orders, not with all orders.
+   * Orders still awaiting payment, created before `createdBefore` (and, when given, at or after `createdAfter`),
+   * oldest first, one page at a time: reads only the sparse index, so the cost grows with the pending orders, not
+   * with all orders.
    */
-  listAwaitingPayment(query: { createdBefore: string; limit: number; after?: PageCursor }, opts?: CallOptions): Promise<AwaitingPage>;
+  listAwaitingPayment(query: { createdBefore: string; createdAfter?: string; limit: number; after?: PageCursor }, opts?: CallOptions): Promise<AwaitingPage>;
   /**
    * Orders newest first, one page at a time, for an operator: by status, only those with anomalies, created since a
    * time. Reads indexes only (never the whole table); pass `next` back as `cursor`, with the same query, to go on.

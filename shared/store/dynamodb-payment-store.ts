@@ -172,14 +172,18 @@ export class DynamoDbPaymentStore implements PaymentStore {
     }
   }
 
-  async listAwaitingPayment(query: { createdBefore: string; limit: number; after?: PageCursor }, opts: CallOptions = {}): Promise<AwaitingPage> {
+  async listAwaitingPayment(query: { createdBefore: string; createdAfter?: string; limit: number; after?: PageCursor }, opts: CallOptions = {}): Promise<AwaitingPage> {
+    const { createdAfter } = query;
+    // One range on the sort key: BETWEEN is inclusive, so its upper end is the last millisecond before createdBefore.
+    const lastBefore = createdAfter === undefined ? undefined : new Date(Date.parse(query.createdBefore) - 1).toISOString();
+    if (createdAfter !== undefined && createdAfter > lastBefore!) return { orders: [] };
     try {
       const out = await this.doc.send(new QueryCommand({
         TableName: this.tables.orders,
         IndexName: AWAITING_PAYMENT_INDEX,
-        KeyConditionExpression: '#pending = :y AND #created < :before',
+        KeyConditionExpression: createdAfter === undefined ? '#pending = :y AND #created < :before' : '#pending = :y AND #created BETWEEN :after AND :before',
         ExpressionAttributeNames: { '#pending': AWAITING_PAYMENT_ATTR, '#created': CREATED_AT_ATTR },
-        ExpressionAttributeValues: { ':y': AWAITING_PAYMENT_VALUE, ':before': query.createdBefore },
+        ExpressionAttributeValues: { ':y': AWAITING_PAYMENT_VALUE, ...(createdAfter === undefined ? { ':before': query.createdBefore } : { ':after': createdAfter, ':before': lastBefore }) },
         Limit: query.limit,
         ...(query.after ? { ExclusiveStartKey: { ...query.after } } : {}),
       }), sendOptions(opts));

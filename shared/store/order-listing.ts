@@ -20,14 +20,16 @@ interface Source {
 }
 
 type Key = Record<string, string>;
-/** Where a source goes on: from its beginning, or after an item. */
-type Position = 'start' | Key;
+/** Where a source goes on: `start`, or after the item `<createdAt>|<outTradeNo>` (its partition is the source's). */
+type Position = string;
+const START = 'start';
 
 interface Fetched {
   source: Source;
+  /** At most `limit` items, newest first. */
   items: Item[];
-  /** After the last item fetched, when the source may hold more. */
-  resume?: Key;
+  /** The source holds more after these. */
+  more: boolean;
 }
 
 /** Which partitions answer the query. */
@@ -45,20 +47,23 @@ function sourcesOf(query: OrderQuery): Source[] {
 
 const statusSource = (status: OrderStatus): Source => ({ name: status, index: BY_STATUS_INDEX, partitionAttr: STATUS_ATTR, partitionValue: status });
 
-/** The index key of an item: what DynamoDB needs to continue after it. */
-const keyOf = (source: Source, item: Item): Key => ({
-  [source.partitionAttr]: String(item[source.partitionAttr]),
-  [CREATED_AT_ATTR]: String(item[CREATED_AT_ATTR]),
-  [ORDER_KEY]: String(item[ORDER_KEY]),
-});
+const positionOf = (item: Item): Position => `${String(item[CREATED_AT_ATTR])}|${String(item[ORDER_KEY])}`;
 
-/** Newest first; the same creation time is ordered by out_trade_no so pages never overlap. */
-const newestFirst = (a: Item, b: Item): number =>
-  String(b[CREATED_AT_ATTR]).localeCompare(String(a[CREATED_AT_ATTR])) || String(b[ORDER_KEY]).localeCompare(String(a[ORDER_KEY]));
+/** The index key DynamoDB continues after. */
+function keyAt(source: Source, position: Position): Key {
+  const bar = position.indexOf('|');
+  return { [source.partitionAttr]: source.partitionValue, [CREATED_AT_ATTR]: position.slice(0, bar), [ORDER_KEY]: position.slice(bar + 1) };
+}
+
+/**
+ * Newest first. Only the time is compared: the sort is stable, so each source's items keep DynamoDB's order (ties
+ * included) and the items a page takes from a source are a prefix of them, which is what its cursor continues after.
+ */
+const newestFirst = (a: Item, b: Item): number => String(b[CREATED_AT_ATTR]).localeCompare(String(a[CREATED_AT_ATTR]));
 
 export async function listOrders(doc: DynamoDBDocumentClient, table: string, query: OrderQuery, opts: CallOptions): Promise<OrderPage> {
   const all = sourcesOf(query);
-  const positions = query.cursor ? readCursor(query.cursor, all) : new Map(all.map((s) => [s.name, 'start' as Position]));
+  const positions = query.cursor ? readCursor(query.cursor, all) : new Map(all.map((s) => [s.name, START]));
   const fetched = await Promise.all(
     all.filter((s) => positions.has(s.name)).map((s) => fetchSource(doc, table, s, positions.get(s.name)!, query, opts)),
   );
@@ -67,9 +72,8 @@ export async function listOrders(doc: DynamoDBDocumentClient, table: string, que
   // Each source continues after the last of its items on this page; one with items left over continues after that.
   const next: Record<string, string> = {};
   for (const f of fetched) {
-    const taken = page.filter((p) => p.f === f).map((p) => p.item);
-    if (taken.length < f.items.length) next[f.source.name] = JSON.stringify(taken.length ? keyOf(f.source, taken.at(-1)!) : positions.get(f.source.name)!);
-    else if (f.resume) next[f.source.name] = JSON.stringify(f.resume);
+    const taken = page.filter((p) => p.f === f);
+    if (taken.length < f.items.length || f.more) next[f.source.name] = taken.length ? positionOf(taken.at(-1)!.item) : positions.get(f.source.name)!;
   }
   return {
     orders: page.map((p): OrderSummary => orderSummaryFromItem(p.item)),
@@ -77,10 +81,10 @@ export async function listOrders(doc: DynamoDBDocumentClient, table: string, que
   };
 }
 
-/** Up to `query.limit` items of one source, newest first, from `position`. */
+/** Up to `query.limit` items of one source, newest first, after `position`; one more is read to know if there are more. */
 async function fetchSource(doc: DynamoDBDocumentClient, table: string, source: Source, position: Position, query: OrderQuery, opts: CallOptions): Promise<Fetched> {
   const items: Item[] = [];
-  let start: Key | undefined = position === 'start' ? undefined : position;
+  let start: Key | undefined = position === START ? undefined : keyAt(source, position);
   for (;;) {
     const input: QueryCommandInput = {
       TableName: table,
@@ -90,7 +94,7 @@ async function fetchSource(doc: DynamoDBDocumentClient, table: string, source: S
       ExpressionAttributeValues: { ':pk': source.partitionValue, ...(query.since ? { ':since': query.since } : {}), ...(source.filterStatus ? { ':status': source.filterStatus } : {}) },
       ...(source.filterStatus ? { FilterExpression: '#status = :status' } : {}),
       ScanIndexForward: false,
-      Limit: query.limit,
+      Limit: query.limit + 1 - items.length,
       ...(start ? { ExclusiveStartKey: start } : {}),
     };
     let out;
@@ -100,35 +104,20 @@ async function fetchSource(doc: DynamoDBDocumentClient, table: string, source: S
       throw storeError(err, `Query (${source.index})`);
     }
     items.push(...(out.Items ?? []));
-    const more = out.LastEvaluatedKey as Key | undefined;
-    if (items.length >= query.limit) {
-      const kept = items.slice(0, query.limit);
-      // Cut inside a page: continue after the last item kept, not where DynamoDB stopped reading.
-      const resume = items.length > query.limit || more ? keyOf(source, kept.at(-1)!) : undefined;
-      return { source, items: kept, ...(resume ? { resume } : {}) };
-    }
-    if (!more) return { source, items };
-    // Only a filtered source comes back short with more to read.
-    start = more;
+    if (items.length > query.limit) return { source, items: items.slice(0, query.limit), more: true };
+    // Short of the page with more to read: a filtered source, or a response cut at 1 MB.
+    if (!out.LastEvaluatedKey) return { source, items, more: false };
+    start = out.LastEvaluatedKey as Key;
   }
 }
 
 /** The positions a cursor from an earlier page names; a cursor of another query is refused, not misread. */
 function readCursor(cursor: PageCursor, sources: Source[]): Map<string, Position> {
   const names = new Set(sources.map((s) => s.name));
-  const positions = new Map<string, Position>();
-  for (const [name, value] of Object.entries(cursor)) {
-    let position: unknown;
-    try {
-      position = JSON.parse(value);
-    } catch {
-      position = undefined;
-    }
-    const valid = position === 'start' || (typeof position === 'object' && position !== null && Object.values(position).every((v) => typeof v === 'string'));
-    if (!names.has(name) || !valid) throw new InvalidCursorError();
-    positions.set(name, position as Position);
+  for (const [name, position] of Object.entries(cursor)) {
+    if (!names.has(name) || (position !== START && !/^[^|]+\|.+$/s.test(position))) throw new InvalidCursorError();
   }
-  return positions;
+  return new Map(Object.entries(cursor));
 }
 
 export class InvalidCursorError extends Error {

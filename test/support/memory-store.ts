@@ -46,10 +46,11 @@ export class MemoryStore implements PaymentStore {
   }
   /** Index reads, for tests that count the cost of a pass. */
   indexReads = 0;
-  async listAwaitingPayment(query: { createdBefore: string; limit: number; after?: PageCursor }): Promise<AwaitingPage> {
+  async listAwaitingPayment(query: { createdBefore: string; createdAfter?: string; limit: number; after?: PageCursor }): Promise<AwaitingPage> {
     this.indexReads++;
     const pending = [...this.orders.values()]
       .filter((o) => (o.status === 'CREATED' || o.status === 'WAIT_BUYER_PAY') && o.createdAt < query.createdBefore)
+      .filter((o) => query.createdAfter === undefined || o.createdAt >= query.createdAfter)
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.outTradeNo < b.outTradeNo ? -1 : 1));
     const start = query.after ? pending.findIndex((o) => o.outTradeNo === query.after!.outTradeNo) + 1 : 0;
     const page = pending.slice(start, start + query.limit);
