@@ -2,7 +2,7 @@
 import type { EventRecord, PageCursor } from '../../../shared/payments/store-port.ts';
 import { type Command, EXIT, parseFlags } from '../command.ts';
 import { formatRecord, recordJson } from '../record-text.ts';
-import { onTarget, TARGET_FLAGS, TARGET_HELP, targetOptions, type TargetOptions } from '../target.ts';
+import { CommandFailure, onTarget, TARGET_FLAGS, TARGET_HELP, targetOptions, type TargetOptions } from '../target.ts';
 import { cliDeadline, openStore } from '../wiring.ts';
 
 interface NotificationsOptions {
@@ -43,10 +43,7 @@ ${TARGET_HELP}`,
     } while (cursor);
     if (opts.json) io.out(JSON.stringify(records.map(recordJson), null, 2));
     else if (records.length) io.out([`${records.length} event record${records.length === 1 ? '' : 's'} for ${opts.outTradeNo}, oldest first`, ...records.map(formatRecord)].join('\n\n'));
-    if (records.length === 0) {
-      io.err(`no event records for ${opts.outTradeNo} in ${target.label}`);
-      return EXIT.failed;
-    }
+    if (records.length === 0) throw new CommandFailure(`no event records for ${opts.outTradeNo} in ${target.label}`);
     return EXIT.ok;
   }),
 };

@@ -2,7 +2,7 @@
 import { HISTORY_LIMIT } from '../../../shared/orders/order.ts';
 import { type Command, EXIT, parseFlags } from '../command.ts';
 import { formatOrder } from '../order-text.ts';
-import { onTarget, TARGET_FLAGS, TARGET_HELP, targetOptions, type TargetOptions } from '../target.ts';
+import { CommandFailure, onTarget, TARGET_FLAGS, TARGET_HELP, targetOptions, type TargetOptions } from '../target.ts';
 import { cliDeadline, openStore } from '../wiring.ts';
 
 interface OrderOptions {
@@ -29,10 +29,7 @@ ${TARGET_HELP}`,
   },
   run: (opts, io) => onTarget(opts.target, async (target) => {
     const found = await openStore(target).getOrder(opts.outTradeNo, { signal: cliDeadline().signal });
-    if (!found) {
-      io.err(`no order ${opts.outTradeNo} in ${target.label}`);
-      return EXIT.failed;
-    }
+    if (!found) throw new CommandFailure(`no order ${opts.outTradeNo} in ${target.label}`);
     io.out(opts.json ? JSON.stringify(found, null, 2) : formatOrder(found));
     return EXIT.ok;
   }),

@@ -7,7 +7,7 @@ import type { ProcessResult } from '../../../shared/payments/process-event.ts';
 import { type Replay, replayRecord, type ReplayedEvent } from '../../../shared/payments/replay.ts';
 import { type Command, EXIT, parseFlags } from '../command.ts';
 import { fields } from '../order-text.ts';
-import { onTarget, TARGET_FLAGS, TARGET_HELP, targetOptions, type TargetOptions } from '../target.ts';
+import { CommandFailure, onTarget, TARGET_FLAGS, TARGET_HELP, targetOptions, type TargetOptions } from '../target.ts';
 import { cliDeadline, openApp } from '../wiring.ts';
 
 interface ReplayOptions {
@@ -41,10 +41,7 @@ ${TARGET_HELP}`,
   run: (opts, io) => onTarget(opts.target, async (target) => {
     const app = await openApp(target, true);
     const result = await replayRecord(app.receiveDeps, opts.eventId, { apply: opts.apply, deadline: cliDeadline() });
-    if (result.kind === 'not_found') {
-      io.err(`no event record ${opts.eventId} in ${target.label}: take an event id from \`notifications <outTradeNo>\``);
-      return EXIT.failed;
-    }
+    if (result.kind === 'not_found') throw new CommandFailure(`no event record ${opts.eventId} in ${target.label}: take an event id from \`notifications <outTradeNo>\``);
     io.out(opts.json ? JSON.stringify({ ...replayJson(result), key: target.keySource }, null, 2) : formatReplay(result, target.keySource));
     return result.kind === 'replayed' ? EXIT.ok : EXIT.failed;
   }),
