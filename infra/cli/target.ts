@@ -187,6 +187,7 @@ export function explainFailure(err: unknown, target: Target | undefined): string
     return `${message}: the tables in ${target.label} predate the operator indexes — ${target.kind === 'aws' ? 'deploy this version to the stage (README, "Operator CLI": one deploy per new index)' : 'restart `npm start`, which adds them'}`;
   }
   if (err instanceof StoreUnavailableError && target?.kind === 'local') return `${message} — is the local stack still running?`;
+  if (/ALIPAY_PARTNER: is not set/.test(message) && target?.kind === 'aws') return `${message} — with --stage, set it as for the deploy (ALIPAY_PARTNER=2088… npm run --silent alipay -- …)`;
   if (/credential/i.test(message) && target?.kind === 'aws') return `${message} — set AWS_PROFILE (or the AWS_* variables) for the account of the stage`;
   return message;
 }
