@@ -1,128 +1,80 @@
-// `npm run --silent alipay -- <command>`: sign, verify and explain Alipay MD5 signatures from the shell.
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { type Charset, parseCharset } from '../../shared/alipay/charset.ts';
-import { AlipayError } from '../../shared/alipay/errors.ts';
-import { byteParamsFromStrings } from '../../shared/alipay/params.ts';
-import { signParams, verifyBytes } from '../../shared/alipay/sign.ts';
-import { explain, formatDiagnosis } from '../../shared/alipay/explain.ts';
+// `npm run --silent alipay -- <command>`: Alipay signatures from the shell, and the operator's commands over the
+// orders and their messages (the local stack by default, AWS with --stage). Each command loads only what it uses.
+import { pathToFileURL } from 'node:url';
+import { type Command, EXIT, InputError, type Io, UsageError } from './command.ts';
+import { runSignatures, SIGNATURE_COMMANDS, SIGNATURES_USAGE } from './signatures.ts';
 
-const USAGE = `usage: npm run --silent alipay -- <command> [options]
+/** The operator commands, loaded when named. */
+const OPERATOR: Record<string, () => Promise<Command<unknown>>> = {
+  order: async () => (await import('./commands/order.ts')).order as Command<unknown>,
+  orders: async () => (await import('./commands/orders.ts')).orders as Command<unknown>,
+  notifications: async () => (await import('./commands/notifications.ts')).notifications as Command<unknown>,
+  replay: async () => (await import('./commands/replay.ts')).replay as Command<unknown>,
+  reconcile: async () => (await import('./commands/reconcile.ts')).reconcile as Command<unknown>,
+  trigger: async () => (await import('./commands/trigger.ts')).trigger as Command<unknown>,
+};
 
-commands:
-  sign    --key K [--charset utf-8|gbk]   stdin: a JSON object of string parameters
-                                          stdout: {"presign": "...", "sign": "..."}
-  verify  --key K [--charset utf-8|gbk]   stdin: a JSON object including sign and sign_type
-                                          stdout: {"valid": true|false, "reason": "..."}; exit 0 valid, 1 invalid, 2 bad input
-  sign --jsonl | verify --jsonl           stdin: one {"params": {...}, "key": "...", "charset": "utf-8"|"gbk"} per line
-                                          stdout: one result per line, in order; a bad line gives {"error": "..."}
-  explain --key K [--charset utf-8|gbk]   stdin: a gateway URL, a form body or a JSON object
-                                          prints what was signed, the expected sign and the likely cause of a mismatch
+export async function usage(): Promise<string> {
+  const commands = await Promise.all(Object.values(OPERATOR).map((load) => load()));
+  return `usage: npm run --silent alipay -- <command> [options]      (<command> --help for more)
 
-The key may also come from the ALIPAY_KEY environment variable, which keeps it out of the process list.
-Without --charset, the parameters' own _input_charset is used, else utf-8.`;
+${SIGNATURES_USAGE}
 
-class UsageError extends Error {}
+operator (the running local stack by default; --stage S for AWS, --endpoint URL for a DynamoDB of your own):
+${commands.map((c) => `  ${c.synopsis}\n      ${c.summary}`).join('\n')}
 
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+Exit codes: 0 ok, 1 not found or failed, 2 usage or unreadable input. No command prints the key.`;
 }
 
-function parseParams(text: string, what = 'stdin'): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new AlipayError('INVALID_INPUT', `${what} is not a JSON object: ${(err as Error).message}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new AlipayError('INVALID_INPUT', `${what} must be one JSON object`);
-  return value as Record<string, unknown>;
-}
+const wantsHelp = (argv: string[]) => argv.includes('--help') || argv.includes('-h');
 
-function charsetFor(option: unknown, params: Record<string, unknown>): Charset {
-  if (option !== undefined) return parseCharset(option, 'charset');
-  return params._input_charset === undefined ? 'utf-8' : parseCharset(params._input_charset);
-}
-
-function sign(params: Record<string, unknown>, key: unknown, charset: Charset): { presign: string; sign: string } {
-  if (typeof key !== 'string' || key === '') throw new AlipayError('INVALID_INPUT', 'a key is required', 'key');
-  for (const [k, v] of Object.entries(params)) {
-    if (typeof v !== 'string') throw new AlipayError('INVALID_INPUT', `parameter "${k}" must be a string, got ${v === null ? 'null' : typeof v}`, k);
-  }
-  return signParams(params as Record<string, string>, key, charset);
-}
-
-function verify(params: Record<string, unknown>, key: unknown, charset: Charset): { valid: boolean; reason: string } {
-  if (typeof key !== 'string' || key === '') throw new AlipayError('INVALID_INPUT', 'a key is required', 'key');
-  const result = verifyBytes(byteParamsFromStrings(params, charset), key);
-  if (result.valid) return { valid: true, reason: 'sign matches (MD5)' };
-  if (result.reason !== 'mismatch') return { valid: false, reason: `${result.reason}: ${result.message}` };
-  const cause = explain(JSON.stringify(params), key, charset).causes[0];
-  return { valid: false, reason: `mismatch: ${result.message}${cause ? `; likely cause: ${cause.message}` : ''}` };
-}
-
-async function jsonl(run: (params: Record<string, unknown>, key: unknown, charset: Charset) => object): Promise<void> {
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    let out: object;
-    try {
-      const item = parseParams(line, 'the line');
-      const params = item.params;
-      if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new AlipayError('INVALID_INPUT', 'each line needs "params": an object of string parameters');
-      out = run(params as Record<string, unknown>, item.key, item.charset === undefined ? charsetFor(undefined, params as Record<string, unknown>) : parseCharset(item.charset, 'charset'));
-    } catch (err) {
-      out = { error: err instanceof Error ? err.message : String(err) };
-    }
-    process.stdout.write(JSON.stringify(out) + '\n');
-  }
-}
-
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE + '\n');
-    return command === undefined ? 2 : 0;
+    io.out(await usage());
+    return command === undefined ? EXIT.usage : EXIT.ok;
   }
-  let values: { key?: string; charset?: string; jsonl?: boolean };
+  const load = OPERATOR[command];
+  const isSignature = (SIGNATURE_COMMANDS as readonly string[]).includes(command);
+  if (!load && !isSignature) {
+    io.err(`alipay: unknown command "${command}"\n\n${await usage()}`);
+    return EXIT.usage;
+  }
+  const cmd = load ? await load() : undefined;
+  if (wantsHelp(rest)) {
+    io.out(cmd ? cmd.help : SIGNATURES_USAGE);
+    return EXIT.ok;
+  }
   try {
-    ({ values } = parseArgs({ args: rest, options: { key: { type: 'string' }, charset: { type: 'string' }, jsonl: { type: 'boolean' } }, strict: true }));
+    if (!cmd) return await runSignatures(command, rest, io);
+    return await cmd.run(cmd.parse(rest), io);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof UsageError) {
+      io.err(`alipay ${command}: ${message}\n\n${cmd ? cmd.help.split('\n')[0] : SIGNATURES_USAGE}${cmd ? `\n(npm run --silent alipay -- ${command} --help for more)` : ''}`);
+      return EXIT.usage;
+    }
+    io.err(`alipay ${command}: ${message}`);
+    return err instanceof InputError ? EXIT.usage : EXIT.failed;
   }
-  const key = values.key ?? process.env.ALIPAY_KEY;
-  const run = command === 'sign' ? sign : command === 'verify' ? verify : undefined;
-
-  if (run && values.jsonl) {
-    await jsonl(run);
-    return 0;
-  }
-  if (!run && command !== 'explain') throw new UsageError(`unknown command "${command}"`);
-  if (values.jsonl) throw new UsageError('--jsonl goes with sign or verify');
-  if (key === undefined || key === '') throw new UsageError(`${command} needs --key K (or ALIPAY_KEY in the environment)`);
-  const input = await readStdin();
-
-  if (command === 'explain') {
-    const charset = values.charset === undefined ? undefined : parseCharset(values.charset, 'charset');
-    const d = explain(input, key, charset);
-    process.stdout.write(formatDiagnosis(d) + '\n');
-    return d.valid ? 0 : 1;
-  }
-  const params = parseParams(input.toString('utf8'));
-  const result = run!(params, key, charsetFor(values.charset, params));
-  process.stdout.write(JSON.stringify(result) + '\n');
-  return 'valid' in result && result.valid === false ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof UsageError) process.stderr.write(`alipay: ${err.message}\n\n${USAGE}\n`);
-    else process.stderr.write(`alipay: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 2;
-  },
-);
+const stdio: Io = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+// Run as a program (not imported by a test).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The SDK's notice that its 2027 releases need Node 22 (Lambda runs nodejs22.x) is not an operator's business.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  main(process.argv.slice(2), stdio).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`alipay: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

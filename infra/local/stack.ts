@@ -1,6 +1,7 @@
 // The whole flow on one machine: DynamoDB Local (a Java child process), the tables, the four handlers behind the
 // API Gateway adapter, the demo shop, and the Alipay sandbox, all on 127.0.0.1. `npm start` and the end-to-end
 // tests both run this.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resetApp } from '../../shared/app.ts';
@@ -25,6 +26,30 @@ export const LOCAL_DEFAULTS = {
   NOTIFICATIONS_TABLE: 'local-alipay-notifications',
 } as const;
 
+/**
+ * What a running stack tells the operator CLI (`npm run alipay -- orders`, …), in `stack.json` inside its data folder
+ * while it runs. Never the key: only whether it is the fake local default.
+ */
+export interface LocalStackFile {
+  pid: number;
+  startedAt: string;
+  apiUrl: string;
+  sandboxUrl: string;
+  dynamodbEndpoint: string;
+  tables: { orders: string; notifications: string };
+  partner: string;
+  charset?: string;
+  /** The handlers use LOCAL_DEFAULTS.ALIPAY_KEY; false: a key the user set, which the CLI must be given too. */
+  localDefaultKey: boolean;
+}
+
+/** Where DynamoDB Local keeps its data: LOCAL_DATA_DIR, else .local/dynamodb. */
+export const localDataDir = (env: Readonly<Record<string, string | undefined>>): string =>
+  path.resolve(env.LOCAL_DATA_DIR || path.join(ROOT, '.local', 'dynamodb'));
+
+/** The stack file of a data folder. */
+export const localStackFile = (dataDir: string): string => path.join(dataDir, 'stack.json');
+
 export interface LocalStackOptions {
   /** Where settings come from (default process.env): PORT, SANDBOX_PORT, ALIPAY_*, STOREFRONT_TOKEN, … */
   env?: Readonly<Record<string, string | undefined>>;
@@ -32,7 +57,10 @@ export interface LocalStackOptions {
   port?: number;
   /** Sandbox port; 0 = any free port. Default SANDBOX_PORT, else 3001. */
   sandboxPort?: number;
-  /** Keep DynamoDB data in this folder between runs; `null` = in memory. Default LOCAL_DATA_DIR, else `.local/dynamodb`. */
+  /**
+   * Keep DynamoDB data in this folder between runs, with `stack.json` for the CLI while the stack runs; `null` = in
+   * memory, no stack file. Default LOCAL_DATA_DIR, else `.local/dynamodb`.
+   */
   dataDir?: string | null;
   /** Sandbox behaviour (retry speed-up, delivery knobs, instant mode); env SANDBOX_* fill what is not given. */
   sandbox?: Partial<Pick<SandboxOptions, 'retrySpeedup' | 'instantMode' | 'returnIdTtlMs' | 'knobs'>>;
@@ -96,7 +124,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     // DynamoDB: the given endpoint, or a DynamoDB Local of our own.
-    const dataDir = options.dataDir === undefined ? path.resolve(env.LOCAL_DATA_DIR || path.join(ROOT, '.local', 'dynamodb')) : options.dataDir;
+    const dataDir = options.dataDir === undefined ? localDataDir(env) : options.dataDir;
     let dynamodbEndpoint = env.DYNAMODB_ENDPOINT;
     if (!dynamodbEndpoint) {
       const ddb: DynamoDbLocal = await startDynamoDbLocal(dataDir ? { dbPath: dataDir } : {});
@@ -185,6 +213,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(async () => clearInterval(timer));
     }
 
+    if (dataDir) {
+      writeStackFile(dataDir, {
+        pid: process.pid, startedAt: new Date().toISOString(), apiUrl, sandboxUrl: sandbox.url, dynamodbEndpoint,
+        tables: { orders: handlerEnv.ORDERS_TABLE!, notifications: handlerEnv.NOTIFICATIONS_TABLE! }, partner,
+        ...(handlerEnv.ALIPAY_CHARSET ? { charset: handlerEnv.ALIPAY_CHARSET } : {}), localDefaultKey: !env.ALIPAY_KEY,
+      });
+      cleanups.push(async () => removeStackFile(dataDir));
+    }
+
     return {
       apiUrl,
       shopUrl: `${apiUrl}/`,
@@ -198,6 +235,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+function writeStackFile(dataDir: string, content: LocalStackFile): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = localStackFile(dataDir);
+  // Whole or not at all: a CLI reading it meanwhile never sees half a file.
+  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(content, null, 2)}\n`);
+  renameSync(`${file}.${process.pid}.tmp`, file);
+}
+
+/** Removes the stack file if it is still this process's (another stack on the same data may have written it since). */
+function removeStackFile(dataDir: string): void {
+  const file = localStackFile(dataDir);
+  try {
+    if ((JSON.parse(readFileSync(file, 'utf8')) as LocalStackFile).pid === process.pid) rmSync(file);
+  } catch {
+    // already gone, or not ours to read
   }
 }
 

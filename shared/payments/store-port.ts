@@ -1,5 +1,7 @@
 // What the use cases need from storage. The DynamoDB adapter in shared/store implements it; tests may fake it.
+import type { Fen } from '../alipay/amount.ts';
 import type { EventSource, Order } from '../orders/order.ts';
+import type { OrderStatus } from '../orders/trade-status.ts';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'stale' | 'anomaly' | `rejected:${string}`;
 
@@ -70,10 +72,18 @@ export interface PaymentStore {
   /** Keeps a signed message Alipay disowned (notify_verify false/invalid) without claiming its event id. */
   recordRejected(record: EventRecord, opts?: CallOptions): Promise<void>;
   /**
-   * Orders still awaiting payment, created before `createdBefore`, oldest first, one page at a time: reads only the
-   * sparse index, so the cost grows with the pending orders, not with all orders.
+   * Orders still awaiting payment, created before `createdBefore` (and, when given, at or after `createdAfter`),
+   * oldest first, one page at a time: reads only the sparse index, so the cost grows with the pending orders, not
+   * with all orders.
    */
-  listAwaitingPayment(query: { createdBefore: string; limit: number; after?: PageCursor }, opts?: CallOptions): Promise<AwaitingPage>;
+  listAwaitingPayment(query: { createdBefore: string; createdAfter?: string; limit: number; after?: PageCursor }, opts?: CallOptions): Promise<AwaitingPage>;
+  /**
+   * Orders newest first, one page at a time, for an operator: by status, only those with anomalies, created since a
+   * time. Reads indexes only (never the whole table); pass `next` back as `cursor`, with the same query, to go on.
+   */
+  listOrders(query: OrderQuery, opts?: CallOptions): Promise<OrderPage>;
+  /** Every event record about one order (rejected ones included), oldest first, one page at a time; reads an index. */
+  listEventRecords(outTradeNo: string, query: { limit: number; cursor?: PageCursor }, opts?: CallOptions): Promise<EventRecordPage>;
   /** The next value of a counter that never repeats (e.g. refund batch serials). */
   nextSerial(name: string, opts?: CallOptions): Promise<number>;
   /** Where a long job (reconciliation) left off; undefined: start from the beginning. */
@@ -83,6 +93,39 @@ export interface PaymentStore {
 
 /** Where a listing left off: pass it back to continue. Opaque to callers. */
 export type PageCursor = Readonly<Record<string, string>>;
+
+export interface OrderQuery {
+  status?: OrderStatus;
+  /** Only orders with anomalies recorded on them. */
+  anomalies?: boolean;
+  /** Only orders created at or after this ISO 8601 time. */
+  since?: string;
+  limit: number;
+  cursor?: PageCursor;
+}
+
+/** What a listing shows of an order; getOrder has the rest. */
+export interface OrderSummary {
+  outTradeNo: string;
+  service: Order['service'];
+  status: OrderStatus;
+  amountFen?: Fen;
+  paidFen?: Fen;
+  tradeNo?: string;
+  createdAt: string;
+  updatedAt: string;
+  hasAnomalies: boolean;
+}
+
+export interface OrderPage {
+  orders: OrderSummary[];
+  next?: PageCursor;
+}
+
+export interface EventRecordPage {
+  records: EventRecord[];
+  next?: PageCursor;
+}
 
 export interface AwaitingPage {
   orders: { outTradeNo: string; createdAt: string }[];

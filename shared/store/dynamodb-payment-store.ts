@@ -23,12 +23,18 @@ import {
   type AwaitingPage,
   type CreateOrderResult,
   type EventRecord,
+  type EventRecordPage,
+  type OrderPage,
+  type OrderQuery,
   type PageCursor,
   type PaymentStore,
 } from '../payments/store-port.ts';
 import { cancellationCodes, errorName, storeError } from './errors.ts';
 import { orderFromItem, orderToItem, recordFromItem, recordToItem, type Item } from './items.ts';
-import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_INDEX, AWAITING_PAYMENT_VALUE, CREATED_AT_ATTR, EVENT_KEY, ORDER_KEY, type TableNames } from './tables.ts';
+import { listOrders } from './order-listing.ts';
+import {
+  AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_INDEX, AWAITING_PAYMENT_VALUE, BY_ORDER_INDEX, CREATED_AT_ATTR, EVENT_KEY, ORDER_KEY, type TableNames,
+} from './tables.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -166,23 +172,51 @@ export class DynamoDbPaymentStore implements PaymentStore {
     }
   }
 
-  async listAwaitingPayment(query: { createdBefore: string; limit: number; after?: PageCursor }, opts: CallOptions = {}): Promise<AwaitingPage> {
+  async listAwaitingPayment(query: { createdBefore: string; createdAfter?: string; limit: number; after?: PageCursor }, opts: CallOptions = {}): Promise<AwaitingPage> {
+    const { createdAfter } = query;
+    // One range on the sort key: BETWEEN is inclusive, so its upper end is the last millisecond before createdBefore.
+    const lastBefore = createdAfter === undefined ? undefined : new Date(Date.parse(query.createdBefore) - 1).toISOString();
+    if (createdAfter !== undefined && createdAfter > lastBefore!) return { orders: [] };
     try {
       const out = await this.doc.send(new QueryCommand({
         TableName: this.tables.orders,
         IndexName: AWAITING_PAYMENT_INDEX,
-        KeyConditionExpression: '#pending = :y AND #created < :before',
+        KeyConditionExpression: createdAfter === undefined ? '#pending = :y AND #created < :before' : '#pending = :y AND #created BETWEEN :after AND :before',
         ExpressionAttributeNames: { '#pending': AWAITING_PAYMENT_ATTR, '#created': CREATED_AT_ATTR },
-        ExpressionAttributeValues: { ':y': AWAITING_PAYMENT_VALUE, ':before': query.createdBefore },
+        ExpressionAttributeValues: { ':y': AWAITING_PAYMENT_VALUE, ...(createdAfter === undefined ? { ':before': query.createdBefore } : { ':after': createdAfter, ':before': lastBefore }) },
         Limit: query.limit,
         ...(query.after ? { ExclusiveStartKey: { ...query.after } } : {}),
       }), sendOptions(opts));
       return {
         orders: (out.Items ?? []).map((i) => ({ outTradeNo: String(i[ORDER_KEY]), createdAt: String(i[CREATED_AT_ATTR]) })),
-        ...(out.LastEvaluatedKey ? { next: Object.fromEntries(Object.entries(out.LastEvaluatedKey).map(([k, v]) => [k, String(v)])) } : {}),
+        ...(out.LastEvaluatedKey ? { next: stringCursor(out.LastEvaluatedKey) } : {}),
       };
     } catch (err) {
       throw storeError(err, 'Query (awaiting payment)');
+    }
+  }
+
+  listOrders(query: OrderQuery, opts: CallOptions = {}): Promise<OrderPage> {
+    return listOrders(this.doc, this.tables.orders, query, opts);
+  }
+
+  async listEventRecords(outTradeNo: string, query: { limit: number; cursor?: PageCursor }, opts: CallOptions = {}): Promise<EventRecordPage> {
+    try {
+      const out = await this.doc.send(new QueryCommand({
+        TableName: this.tables.notifications,
+        IndexName: BY_ORDER_INDEX,
+        KeyConditionExpression: '#order = :order',
+        ExpressionAttributeNames: { '#order': ORDER_KEY },
+        ExpressionAttributeValues: { ':order': outTradeNo },
+        Limit: query.limit,
+        ...(query.cursor ? { ExclusiveStartKey: { ...query.cursor } } : {}),
+      }), sendOptions(opts));
+      return {
+        records: (out.Items ?? []).map(recordFromItem),
+        ...(out.LastEvaluatedKey ? { next: stringCursor(out.LastEvaluatedKey) } : {}),
+      };
+    } catch (err) {
+      throw storeError(err, 'Query (event records by order)');
     }
   }
 
@@ -221,6 +255,9 @@ export class DynamoDbPaymentStore implements PaymentStore {
     }
   }
 }
+
+/** A LastEvaluatedKey of string attributes as a cursor. */
+const stringCursor = (key: Record<string, unknown>): PageCursor => Object.fromEntries(Object.entries(key).map(([k, v]) => [k, String(v)]));
 
 /** The SDK abandons the call (retries included) when the request's deadline passes. */
 const sendOptions = (opts: CallOptions) => (opts.signal ? { abortSignal: opts.signal } : {});

@@ -1,12 +1,15 @@
 // Orders and event records <-> DynamoDB items (document-client form). Attributes are the domain field names.
 import type { Anomaly, HistoryEntry, Order } from '../orders/order.ts';
 import type { RefundMark } from '../orders/trade-status.ts';
-import type { EventRecord, OrderWrite } from '../payments/store-port.ts';
-import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE, EVENT_KEY } from './tables.ts';
+import type { EventRecord, OrderSummary, OrderWrite } from '../payments/store-port.ts';
+import { AWAITING_PAYMENT_ATTR, AWAITING_PAYMENT_VALUE, EVENT_KEY, HAS_ANOMALIES_ATTR, HAS_ANOMALIES_VALUE } from './tables.ts';
 
 export type Item = Record<string, unknown>;
 
-/** The order's item; while it awaits payment it carries the sparse-index marker reconciliation reads. */
+/**
+ * The order's item; while it awaits payment it carries the sparse-index marker reconciliation reads, and while it has
+ * anomalies the one `orders --anomalies` reads.
+ */
 export function orderToItem({ order, awaitingPayment }: OrderWrite): Item {
   // Field by field, so nothing the caller happened to attach ends up in the table.
   return {
@@ -33,6 +36,7 @@ export function orderToItem({ order, awaitingPayment }: OrderWrite): Item {
     refunds: order.refunds,
     shipment: order.shipment,
     ...(awaitingPayment ? { [AWAITING_PAYMENT_ATTR]: AWAITING_PAYMENT_VALUE } : {}),
+    ...(order.anomalies.length > 0 ? { [HAS_ANOMALIES_ATTR]: HAS_ANOMALIES_VALUE } : {}),
   };
 }
 
@@ -64,12 +68,29 @@ export function orderFromItem(item: Item): Order {
   });
 }
 
+/** An order as a listing index holds it (see ORDER_SUMMARY_ATTRS). */
+export function orderSummaryFromItem(item: Item): OrderSummary {
+  const r = reader(item, 'order summary');
+  return withoutUndefined({
+    outTradeNo: r.str('outTradeNo'),
+    service: r.str('service') as OrderSummary['service'],
+    status: r.str('status') as OrderSummary['status'],
+    amountFen: r.optNum('amountFen') as OrderSummary['amountFen'],
+    paidFen: r.optNum('paidFen') as OrderSummary['paidFen'],
+    tradeNo: r.optStr('tradeNo'),
+    createdAt: r.str('createdAt'),
+    updatedAt: r.str('updatedAt'),
+    hasAnomalies: item[HAS_ANOMALIES_ATTR] === HAS_ANOMALIES_VALUE,
+  });
+}
+
 export function recordToItem(record: EventRecord): Item {
   return {
     [EVENT_KEY]: record.eventId,
     notifyId: record.notifyId,
     source: record.source,
-    outTradeNo: record.outTradeNo,
+    // A key of the by-order index, where DynamoDB refuses an empty string: a record naming no order stays out of it.
+    outTradeNo: record.outTradeNo === '' ? undefined : record.outTradeNo,
     tradeStatus: record.tradeStatus,
     receivedAt: record.receivedAt,
     outcome: record.outcome,

@@ -134,7 +134,7 @@ describe('the packaged CloudFormation template', () => {
     assert.deepEqual(rule.Properties.Targets.map((x: any) => getAtt(x.Arn)), ['ReconcileLambdaFunction']);
   });
 
-  test('the tables: keys, index and TTL as the code creates them locally; PITR on; deletion protection per stage', () => {
+  test('the tables: keys, indexes and TTL as the code creates them locally; PITR on; deletion protection per stage', () => {
     for (const stage of ['dev', 'prod'] as const) {
       const t = templates[stage];
       const orders = t.Resources.OrdersTable!;
@@ -151,6 +151,9 @@ describe('the packaged CloudFormation template', () => {
         assert.equal(resource.DeletionPolicy, stage === 'prod' ? 'Retain' : 'Delete');
       }
       assert.deepEqual(notifications.Properties.TimeToLiveSpecification, { AttributeName: NOTIFICATION_TTL_ATTR, Enabled: true });
+      // Reconciliation's index, and the operator CLI's listings (read by no function: no role names them).
+      assert.deepEqual(orders.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName), ['awaiting-payment', 'by-status', 'with-anomalies']);
+      assert.deepEqual(notifications.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName), ['by-order']);
       for (const [, group] of resources(t, 'AWS::Logs::LogGroup')) assert.equal(group.Properties.RetentionInDays, stage === 'prod' ? 400 : 14);
     }
   });
