@@ -20,6 +20,9 @@ export type Channel = (message: SignedMessage) => Promise<Answer>;
 /** Only these 7 characters count (protocol doc §3.5): `success\n` or an HTTP error is a failure. */
 export const isSuccess = (a: Answer): boolean => 'status' in a && a.status === 200 && a.body === 'success';
 
+/** How an answer other than `success` is counted in the report. */
+export const describeAnswer = (a: Answer): string => ('status' in a ? (a.status === 200 ? a.body.slice(0, 20) : `HTTP ${a.status}`) : 'no answer');
+
 export interface Deliverable {
   notifyId: string;
   message: SignedMessage;
@@ -117,7 +120,7 @@ export async function deliverAll(items: readonly Deliverable[], opts: SimulatorO
       st.acceptedAtSend[s.copy] ??= s.attempt;
       return;
     }
-    const why = 'status' in answer ? (answer.status === 200 ? answer.body.slice(0, 20) : `HTTP ${answer.status}`) : 'no answer';
+    const why = describeAnswer(answer);
     failures[why] = (failures[why] ?? 0) + 1;
     if (s.attempt >= MAX_SENDS) return; // Alipay gives up on this copy
     waiting++;
