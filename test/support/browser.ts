@@ -25,6 +25,13 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+/**
+ * How long a browser step may wait. A checkout crosses the shop, the API, DynamoDB Local and the sandbox: under
+ * under-load with other jobs (load average 44 on 2 cores) one took over 60 s. Waiting longer costs nothing when all is
+ * well; a page that never shows what is awaited still fails.
+ */
+const BROWSER_WAIT_MS = 180_000;
+
 /** A fresh Chromium with its own empty user-data dir, removed again by close(). */
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
@@ -35,10 +42,10 @@ export async function launchBrowser(): Promise<TestBrowser> {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
-    timeout: 60_000,
+    timeout: BROWSER_WAIT_MS,
   });
   // Generous: a busy machine may stall for seconds; a page that never shows what is awaited still fails.
-  context.setDefaultTimeout(60_000);
+  context.setDefaultTimeout(BROWSER_WAIT_MS);
   return {
     context,
     newPage: () => context.newPage(),
