@@ -44,6 +44,11 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   } catch (err) {
     log.warn('return could not be applied; the async notify will', { outTradeNo, error: err instanceof Error ? err.message : String(err) });
   }
-  order ??= outTradeNo ? await app.store.getOrder(outTradeNo).catch(() => undefined) : undefined;
+  order ??= outTradeNo
+    ? await app.store.getOrder(outTradeNo).catch((err: unknown) => {
+      log.warn('return could not read the order; the page says waiting', { outTradeNo, error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    })
+    : undefined;
   return respond(order ? resultFor(order) : 'waiting', outTradeNo, order);
 }

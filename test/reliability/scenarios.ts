@@ -510,12 +510,23 @@ export async function returnNotifyRace(env: ScenarioEnv, o: ReturnRaceOptions): 
     return delivery;
   });
   const couldNotApply = (outTradeNo: string) => (env.logs?.lines ?? [])
-    .filter((l) => l.includes('return could not be applied') && l.includes(outTradeNo)).length;
+    .filter((l) => (l.includes('return could not be applied') || l.includes('return could not read the order')) && l.includes(outTradeNo)).length;
   let waitingAfterTrouble = 0;
   for (const [outTradeNo, waiting] of waitingForPaid) {
     const excused = Math.min(waiting, couldNotApply(outTradeNo));
     waitingAfterTrouble += excused;
-    if (waiting > excused) wrongPages.push(`${outTradeNo} (paid): the return page says waiting ${waiting - excused} time(s) without any trouble applying it`);
+    if (waiting > excused) {
+      // What the handlers logged about this order, so the report names the cause.
+      const said = (env.logs?.lines ?? []).filter((l) => l.includes(outTradeNo)).map((l) => {
+        try {
+          const j = JSON.parse(l) as { msg?: string; message?: string; reason?: string; error?: string };
+          return [j.msg ?? j.message, j.reason, j.error].filter(Boolean).join(' ');
+        } catch {
+          return l.slice(0, 120);
+        }
+      });
+      wrongPages.push(`${outTradeNo} (paid): the return page says waiting ${waiting - excused} time(s) without any trouble applying it; logged: ${said.join(' | ') || 'nothing'}`);
+    }
   }
   const delivery: DeliveryRun = {
     deliveries: runs.reduce((s, r) => s + r.deliveries, 0),
