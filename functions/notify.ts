@@ -29,6 +29,9 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
         return answer('success');
       case 'too_old':
         return answer('fail'); // never for a notify: its notify_id lives until answered
+      case 'unavailable':
+        log.error('notify failed', { outTradeNo: received.event.outTradeNo, eventId: received.event.eventId, ...failure(received.error) });
+        return answer('fail');
       case 'refunds': {
         const rejected = received.results.find((r) => r.outcome === 'rejected');
         if (rejected) {
@@ -51,7 +54,12 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     }
   } catch (err) {
     // Transient trouble (DynamoDB, notify_verify, the deadline) or a bug: nothing was half-written; Alipay will retry.
-    log.error('notify failed', { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), transient: (err as { transient?: boolean })?.transient === true });
+    log.error('notify failed', failure(err));
     return answer('fail');
   }
+}
+
+/** What is logged of passing trouble (DynamoDB, notify_verify, the deadline) or a bug: nothing was half-written. */
+function failure(err: unknown): { error: string; transient: boolean } {
+  return { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), transient: (err as { transient?: boolean })?.transient === true };
 }

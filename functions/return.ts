@@ -32,6 +32,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     }
     if (received.kind === 'refunds') return respond('unverified'); // a refund notification is never a return
     outTradeNo = received.event.outTradeNo;
+    if (received.kind === 'unavailable') throw received.error;
     if (received.kind === 'too_old') {
       // Fulfil from a return only while Alipay can still confirm its notify_id, which lives about a minute.
       log.info('return too old for notify_verify: showing the stored status', { outTradeNo });

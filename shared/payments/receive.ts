@@ -26,7 +26,12 @@ export type Received =
   | { kind: 'too_old'; event: TradeEvent }
   /** A batch refund notification: one result per refunded trade, each through the pipeline. */
   | { kind: 'refunds'; batchNo: string; results: ProcessResult[] }
-  | { kind: 'processed'; event: TradeEvent; charset: Charset; result: ProcessResult };
+  | { kind: 'processed'; event: TradeEvent; charset: Charset; result: ProcessResult }
+  /**
+   * A verified event that could not be processed now (DynamoDB or notify_verify trouble, the deadline): nothing was
+   * half-written. Notify answers `fail` so Alipay resends; the return page still knows the order it is about.
+   */
+  | { kind: 'unavailable'; event: TradeEvent; error: unknown };
 
 export async function receiveTradeMessage(
   deps: ReceiveDeps,
@@ -50,8 +55,12 @@ export async function receiveTradeMessage(
 
   const { event, notifyId } = read;
   if (!stillConfirmable(source, verified.message.fields.notify_time, receivedAt)) return { kind: 'too_old', event };
-  const result = await processTradeEvent(deps, event, raw, { confirmNotifyId: notifyId, deadline });
-  return { kind: 'processed', event, charset: verified.message.charset, result };
+  try {
+    const result = await processTradeEvent(deps, event, raw, { confirmNotifyId: notifyId, deadline });
+    return { kind: 'processed', event, charset: verified.message.charset, result };
+  } catch (error) {
+    return { kind: 'unavailable', event, error };
+  }
 }
 
 /** A signed notify we cannot act on, recorded once (keyed by its bytes) as an anomaly; answered so Alipay stops. */

@@ -92,6 +92,9 @@ describe('the result page', () => {
     app.gateway.answer(query.notifyId, 'hang');
     const res = await getReturn(query);
     assert.equal(pageResult(res), 'waiting');
+    // The page still names the order it is about, and the amount the buyer is waiting for.
+    assert.ok(res.body.includes(order.outTradeNo), 'the order number is shown');
+    assert.ok(res.body.includes('¥88.88'), 'the amount is shown');
     assert.deepEqual(await app.getOrder(order.outTradeNo), before);
     assert.deepEqual(await app.notifications(query.notifyId), []);
   });
