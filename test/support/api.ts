@@ -56,10 +56,11 @@ async function postOperation(action: 'close' | 'ship' | 'refunds', outTradeNo: s
   return readResult(await handler(httpEvent({
     method: 'POST', path, routeKey: `POST /payments/{outTradeNo}/${action}`,
     headers: { 'Content-Type': 'application/json', ...authHeader(opts) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }), pathParameters: { outTradeNo },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }), pathParameters: { outTradeNo },
   })));
 }
 
-export const postClose = (outTradeNo: string, opts: Auth = {}) => postOperation('close', outTradeNo, undefined, opts);
+/** Close takes no body; `body` sends one anyway (a string as it is, anything else as JSON). */
+export const postClose = (outTradeNo: string, opts: Auth & { body?: unknown } = {}) => postOperation('close', outTradeNo, opts.body, opts);
 export const postShip = (outTradeNo: string, body: unknown, opts: Auth = {}) => postOperation('ship', outTradeNo, body, opts);
 export const postRefund = (outTradeNo: string, body: unknown, opts: Auth = {}) => postOperation('refunds', outTradeNo, body, opts);
