@@ -38,7 +38,7 @@ function logisticsOption(option: unknown, i: number): Record<(typeof OPTION_KEYS
 export const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** The storefront names a service takes: its Alipay parameters in camelCase, less those set from configuration. */
-function storefrontNames(service: ServiceName): string[] {
+export function storefrontNames(service: ServiceName): string[] {
   const spec = SERVICES[service];
   const names = [...spec.required, ...spec.optional].filter((n) => !NOT_FROM_STOREFRONT.has(n)).map(camel);
   return ['service', 'charset', ...(spec.kind === 'escrow' ? ['logistics'] : []), ...names];
