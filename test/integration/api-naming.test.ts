@@ -46,7 +46,7 @@ describe('POST /payments: camelCase names only', () => {
   test('a name of another service (logisticsType for instant payment): 400 naming it', async () => {
     const { body } = paymentExample('create_direct_pay_by_user');
     const error = assertRefused(await postPayment({ ...body, logisticsType: 'EXPRESS' }), 'UNKNOWN_PARAMETER', 'logisticsType');
-    assert.match(error.message, /logisticsType is not a field of create_direct_pay_by_user/);
+    assert.match(error.message, /logisticsType \(it is a field of create_partner_trade_by_buyer, trade_create_by_buyer\) is not a field of a payment request for create_direct_pay_by_user/);
   });
 
   test('a missing outTradeNo: 400 naming outTradeNo', async () => {
