@@ -11,6 +11,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { apiGatewayListener } from './http-adapter.ts';
 import { listenOnLoopback } from './loopback-server.ts';
 import { ROUTES } from './routes.ts';
+import { OPENAPI_ROUTE } from './openapi-route.ts';
 import { handler as reconcileHandler } from '../../functions/reconcile.ts';
 import { startSandbox, type DeliveryKnobs, type Sandbox, type SandboxOptions } from './sandbox/index.ts';
 import { storefrontHandler } from './storefront.ts';
@@ -191,7 +192,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, handlerEnv);
     resetApp();
 
-    api.server.on('request', apiGatewayListener(ROUTES, {
+    api.server.on('request', apiGatewayListener([...ROUTES, OPENAPI_ROUTE], {
       fallback: storefrontHandler({
         apiUrl,
         token: handlerEnv.STOREFRONT_TOKEN!,

@@ -69,3 +69,8 @@ export function jsonBody(event: HttpEvent, maxBytes = 16 * 1024): Record<string,
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HttpError(400, 'INVALID_JSON', 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }
+
+/** A JSON object body that may be left out: no body (or an empty one) is {}. */
+export function optionalJsonBody(event: HttpEvent, maxBytes = 16 * 1024): Record<string, unknown> {
+  return bodyBytes(event).length === 0 ? {} : jsonBody(event, maxBytes);
+}

@@ -6,7 +6,7 @@ import { chargeableAmounts, serviceSpec, type ServiceName } from '../alipay/serv
 import type { Order } from '../orders/order.ts';
 import type { PaymentStore } from './store-port.ts';
 import type { MerchantAccount } from '../alipay/account.ts';
-import { snake, toAlipayParams } from './storefront-request.ts';
+import { callerFields, inCallerTerms, toAlipayParams } from './storefront-request.ts';
 
 export interface CreatePaymentDeps {
   store: PaymentStore;
@@ -55,10 +55,8 @@ export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Reco
       notifyUrl: deps.account.notifyUrl, returnUrl: deps.account.returnUrl, sellerId: deps.account.sellerId,
     });
   } catch (err) {
-    // Name the field as the storefront sent it (totalFee), not as Alipay calls it (total_fee).
-    const sent = err instanceof AlipayError && err.field ? Object.keys(body).find((k) => snake(k) === err.field) : undefined;
-    if (err instanceof AlipayError && sent !== undefined && sent !== err.field) throw new AlipayError(err.code, err.message, sent);
-    throw err;
+    // Name the fields as the storefront sent them (totalFee, logistics[1].fee), not as Alipay calls them (total_fee).
+    throw err instanceof AlipayError ? inCallerTerms(err, body) : err;
   }
   const amounts = chargeableAmounts(p);
   const now = deps.now();
@@ -86,7 +84,7 @@ export async function createPayment(deps: CreatePaymentDeps, body: Readonly<Reco
 
   const existing = result.existing;
   const diff = differences(existing.gatewayParams, p);
-  if (diff.length > 0) throw new OrderConflictError(order.outTradeNo, diff);
+  if (diff.length > 0) throw new OrderConflictError(order.outTradeNo, callerFields(diff, body));
   // The same request again: the same answer, signed from what was stored (current URLs and key).
   const again = { ...existing.gatewayParams, partner: deps.account.partner, notify_url: deps.account.notifyUrl, return_url: deps.account.returnUrl };
   return { created: false, answer: answerFor(existing.outTradeNo, again, deps, existing.charset) };

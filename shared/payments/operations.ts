@@ -11,6 +11,7 @@ import type { Order, RefundEntry, Shipment } from '../orders/order.ts';
 import { refusedByAlipay, requestRefund } from '../orders/refunds.ts';
 import { isAwaitingPayment } from '../orders/trade-status.ts';
 import { PaymentError } from './errors.ts';
+import { refuseUnknownFields } from './field-names.ts';
 import { expiresAt, processTradeEvent, type ProcessDeps } from './process-event.ts';
 import { closeEvent } from './reconcile.ts';
 import type { EventRecord } from './store-port.ts';
@@ -45,6 +46,11 @@ async function write(deps: OperationDeps, rec: EventRecord, order: Order, next: 
 
 // ---- close ---------------------------------------------------------------------------------------------------------
 
+/** The storefront's close request: it takes no fields (no body, or {}). */
+export function checkCloseRequest(body: Readonly<Record<string, unknown>>): void {
+  refuseUnknownFields(body, [], 'a close request', { tail: ': close takes no fields; send no body, or {}' });
+}
+
 /** close_trade for an unpaid order, then the order closed through the pipeline. Closing a closed order is a no-op. */
 export async function closePayment(deps: OperationDeps, outTradeNo: string, deadline: Deadline): Promise<Order> {
   const order = await existing(deps, outTradeNo, deadline);
@@ -66,20 +72,22 @@ export async function closePayment(deps: OperationDeps, outTradeNo: string, dead
 // ---- ship ----------------------------------------------------------------------------------------------------------
 
 const TRANSPORT = ['POST', 'EXPRESS', 'EMS', 'DIRECT'] as const;
+const SHIPMENT_FIELDS = ['logisticsName', 'invoiceNo', 'transportType'];
 
 /** The storefront's shipping details, checked. */
 export function shipmentFrom(body: Readonly<Record<string, unknown>>, at: string): Shipment {
   const text = (name: string, max: number, required: boolean): string => {
     const v = body[name];
     if (v === undefined && !required) return '';
+    if (v === undefined) throw new AlipayError('MISSING_PARAMETER', `${name} is required to ship`, name);
     if (typeof v !== 'string' || v.trim() === '' || v.length > max || /[\u0000-\u001F\u007F&=]/.test(v)) {
       throw new AlipayError('INVALID_PARAMETER', `${name} must be text of 1 to ${max} characters without control characters, "&" or "="`, name);
     }
     return v;
   };
-  const known = new Set(['logisticsName', 'invoiceNo', 'transportType']);
-  for (const name of Object.keys(body)) if (!known.has(name)) throw new AlipayError('UNKNOWN_PARAMETER', `${name} is not a shipping field: use logisticsName, invoiceNo, transportType`, name);
+  refuseUnknownFields(body, SHIPMENT_FIELDS, 'a shipment', { tail: `: use ${SHIPMENT_FIELDS.join(', ')}` });
   const transportType = body.transportType;
+  if (transportType === undefined) throw new AlipayError('MISSING_PARAMETER', `transportType is required to ship; one of ${TRANSPORT.join(', ')}`, 'transportType');
   if (!TRANSPORT.includes(transportType as (typeof TRANSPORT)[number])) {
     throw new AlipayError('INVALID_PARAMETER', `transportType must be one of ${TRANSPORT.join(', ')}`, 'transportType');
   }
@@ -126,11 +134,12 @@ export interface RefundAsk {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const REFUND_FIELDS = ['amount', 'reason', 'requestId', 'mode'];
 
 /** The storefront's refund request, checked. */
 export function refundAskFrom(body: Readonly<Record<string, unknown>>, defaultMode: RefundMode, fallbackRequestId: string): RefundAsk {
-  const known = new Set(['amount', 'reason', 'requestId', 'mode']);
-  for (const name of Object.keys(body)) if (!known.has(name)) throw new AlipayError('UNKNOWN_PARAMETER', `${name} is not a refund field: use amount, reason, requestId, mode`, name);
+  refuseUnknownFields(body, REFUND_FIELDS, 'a refund', { tail: `: use ${REFUND_FIELDS.join(', ')}` });
+  for (const name of ['amount', 'reason']) if (body[name] === undefined) throw new AlipayError('MISSING_PARAMETER', `${name} is required for a refund`, name);
   const amountFen = parseYuan(body.amount, 'amount');
   if (typeof body.reason !== 'string') throw new AlipayError('INVALID_PARAMETER', 'reason must be text: Alipay shows it to the buyer', 'reason');
   const reason = checkReason(body.reason);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { handler as reconcileHandler } from '../../functions/reconcile.ts';
 import { ARTIFACTS, useE2e } from '../support/e2e.ts';
+import { contractFetch } from '../support/openapi-contract.ts';
 
 // Reconciliation here looks at orders of any age (the stack's own default is one minute).
 const e = useE2e({ RECONCILE_MIN_AGE_MINUTES: '0' });
@@ -13,7 +14,7 @@ const { buy, pay, act, apiOrder, settled, resultOf } = e;
 
 /** A storefront call to the API with its bearer token. */
 async function api(method: 'POST' | 'GET', route: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${e.stack.apiUrl}${route}`, {
+  const res = await contractFetch(`${e.stack.apiUrl}${route}`, {
     method,
     headers: { authorization: `Bearer ${e.stack.env.STOREFRONT_TOKEN}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -9,6 +9,7 @@ import { LOCAL_DEFAULTS, localStackFile, startLocalStack, type LocalStack } from
 import { GENEROUS_BUDGETS } from '../support/app-env.ts';
 import { type CliRun, runCli } from '../support/cli.ts';
 import { uniqueTableName } from '../support/dynamodb.ts';
+import { contractFetch } from '../support/openapi-contract.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'alipay-cli-stack-'));
 /** Only where the stack's data is: the CLI finds the rest in its stack.json. */
@@ -18,7 +19,7 @@ let stack: LocalStack;
 
 /** POST /payments as the shop does, then the buyer opens the cashier: the trade now exists in the sandbox. */
 async function checkout(body: Record<string, unknown>): Promise<string> {
-  const created = await fetch(`${stack.apiUrl}/payments`, {
+  const created = await contractFetch(`${stack.apiUrl}/payments`, {
     method: 'POST',
     headers: { authorization: `Bearer ${stack.env.STOREFRONT_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),

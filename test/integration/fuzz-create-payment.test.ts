@@ -10,7 +10,8 @@ import iconv from 'iconv-lite';
 import { handler as createPaymentHandler } from '../../functions/create-payment.ts';
 import { TEST_KEY } from '../support/alipay-messages.ts';
 import { STOREFRONT_TOKEN, useTestApp } from '../support/app-env.ts';
-import { type HttpAnswer, httpEvent, readResult } from '../support/events.ts';
+import type { HttpAnswer } from '../support/events.ts';
+import { callChecked } from '../support/api.ts';
 import { describeJsonMutant, type MutatedJson, mutatedJson } from '../support/json-mutations.ts';
 import { paymentExample } from '../support/payments.ts';
 import { expectedSign } from '../support/presign-oracle.ts';
@@ -24,11 +25,12 @@ const BATCH = 500;
 
 async function send(m: MutatedJson): Promise<HttpAnswer> {
   const authorization = m.authorization === 'storefront' ? `Bearer ${STOREFRONT_TOKEN}` : m.authorization;
-  return readResult(await createPaymentHandler(httpEvent({
+  // Every mutant's answer is checked against the API document too, and none it refuses may be accepted.
+  return callChecked(createPaymentHandler, {
     method: 'POST', path: '/payments', routeKey: 'POST /payments',
     headers: { 'Content-Type': 'application/json', ...(authorization === null ? {} : { Authorization: authorization }) },
     body: m.body, base64: true,
-  })));
+  });
 }
 
 async function countOrders(): Promise<number> {
@@ -73,7 +75,7 @@ describe('fuzzing POST /payments with mutants of valid requests', () => {
       const res = await send({ base: 0, steps: [], authorization: 'storefront', body: Buffer.from(JSON.stringify({ ...body, [name]: 'x' })) });
       assert.equal(res.status, 400, res.body);
       assert.deepEqual(res.json.error, {
-        code: 'UNKNOWN_PARAMETER', field: name, message: `${JSON.stringify(name)} is not a parameter of create_direct_pay_by_user`,
+        code: 'UNKNOWN_PARAMETER', field: name, message: `${JSON.stringify(name)} is not a field of a payment request for create_direct_pay_by_user: use the documented camelCase names`,
       });
     });
   }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startLocalStack } from '../../infra/local/stack.ts';
+import { apiContract, contractFetch } from '../support/openapi-contract.ts';
 
 const START = path.resolve('infra/local/start.ts');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'alipay-local-stack-'));
@@ -51,7 +52,8 @@ describe('npm start', () => {
     assert.match(first.output(), /MD5 key\s+localsandboxfakekey0{13}\s+\(fake local default/);
     assert.equal((await fetch(urls.shop!)).status, 200);
     assert.match(await (await fetch(urls.log!)).text(), /<table/i);
-    const created = await fetch(`${urls.api}/payments`, {
+    assert.deepEqual(await (await fetch(`${urls.api}/openapi.json`)).json(), apiContract().doc, 'GET /openapi.json serves infra/api/openapi.json');
+    const created = await contractFetch(`${urls.api}/payments`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ service: 'create_direct_pay_by_user', outTradeNo: 'kept-between-runs', subject: 'persisted', totalFee: '1.00' }),
@@ -67,7 +69,7 @@ describe('npm start', () => {
 
     const second = runStart({});
     const again = await urlsOf(second);
-    const status = await fetch(`${again.api}/payments/kept-between-runs`, { headers: { authorization: `Bearer ${token}` } });
+    const status = await contractFetch(`${again.api}/payments/kept-between-runs`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(status.status, 200, 'the order from the first run is still there');
     second.child.kill('SIGINT');
     assert.equal((await second.exit).code, 0);

@@ -14,6 +14,7 @@ import { captureLogs, GENEROUS_BUDGETS } from './app-env.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { uniqueTableName } from './dynamodb.ts';
 import { FrontDoor } from './front-door.ts';
+import { contractFetch } from './openapi-contract.ts';
 
 export const ARTIFACTS = path.resolve('test-artifacts', 'e2e');
 
@@ -94,7 +95,7 @@ export function useE2e(env: Record<string, string> = {}): E2e {
   };
 
   e.apiOrder = async (outTradeNo) => {
-    const r = await fetch(`${e.stack.apiUrl}/payments/${outTradeNo}`, { headers: { authorization: `Bearer ${e.stack.env.STOREFRONT_TOKEN}` } });
+    const r = await contractFetch(`${e.stack.apiUrl}/payments/${outTradeNo}`, { headers: { authorization: `Bearer ${e.stack.env.STOREFRONT_TOKEN}` } });
     assert.equal(r.status, 200, `GET /payments/${outTradeNo}`);
     return (await r.json()) as never;
   };
