@@ -69,6 +69,15 @@ describe('the orders console', () => {
     assert.ok(await page.locator('#sandbox-log tr').count() >= 2, 'the sandbox log rows of this order');
     await assertFitsPhone(page);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-paid-order-390px.png'), fullPage: true });
+
+    // Replay asks first, showing today's dry run of the message; cancelling writes nothing.
+    const before = await e.store.getOrder(orders.paid);
+    await message.locator('button[data-action=replay]').click();
+    await page.locator('#confirm-question').waitFor();
+    await keep(page);
+    assert.match(await page.textContent('#preview') ?? '', /signature valid[\s\S]*decision +duplicate[\s\S]*dry run: nothing written/);
+    await Promise.all([page.waitForURL(orderUrl(orders.paid)), page.click('#cancel')]);
+    assert.deepEqual(await e.store.getOrder(orders.paid), before);
     await page.close();
   });
 
