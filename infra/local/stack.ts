@@ -15,6 +15,8 @@ import { OPENAPI_ROUTE } from './openapi-route.ts';
 import { handler as reconcileHandler } from '../../functions/reconcile.ts';
 import { startSandbox, type DeliveryKnobs, type Sandbox, type SandboxOptions } from './sandbox/index.ts';
 import { storefrontHandler } from './storefront.ts';
+import { isConsoleTarget } from '../console/console.ts';
+import { localConsole } from '../console/local.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -76,6 +78,8 @@ export interface LocalStack {
   apiUrl: string;
   /** The demo shop's product page. */
   shopUrl: string;
+  /** The orders console (`${apiUrl}/console`). */
+  consoleUrl: string;
   sandbox: Sandbox;
   dynamodbEndpoint: string;
   /** The environment the handlers run with (includes the key: never print it whole). */
@@ -192,12 +196,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, handlerEnv);
     resetApp();
 
+    const storefront = storefrontHandler({
+      apiUrl,
+      token: handlerEnv.STOREFRONT_TOKEN!,
+      links: [{ label: 'Alipay sandbox log 沙箱日志', href: `${sandbox.url}/sandbox` }],
+    });
+    const orderConsole = localConsole({ env: handlerEnv, apiUrl, sandbox });
     api.server.on('request', apiGatewayListener([...ROUTES, OPENAPI_ROUTE], {
-      fallback: storefrontHandler({
-        apiUrl,
-        token: handlerEnv.STOREFRONT_TOKEN!,
-        links: [{ label: 'Alipay sandbox log 沙箱日志', href: `${sandbox.url}/sandbox` }],
-      }),
+      fallback: (raw, res) => (isConsoleTarget(raw.target) ? orderConsole(raw, res) : storefront(raw, res)),
       onError: (err) => options.log?.(`handler error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
     }));
 
@@ -226,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       apiUrl,
       shopUrl: `${apiUrl}/`,
+      consoleUrl: `${apiUrl}/console`,
       sandbox,
       dynamodbEndpoint,
       env: handlerEnv,

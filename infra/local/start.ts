@@ -24,6 +24,7 @@ say(`  Demo shop        ${stack.shopUrl}`);
 say(`  Payments API     ${stack.apiUrl}  (POST /payments, GET /payments/{outTradeNo}, POST /alipay/notify, GET /alipay/return)`);
 say(`  Alipay sandbox   ${stack.sandbox.gatewayUrl}`);
 say(`  Sandbox log      ${stack.sandbox.url}/sandbox`);
+say(`  Orders console   ${stack.consoleUrl}`);
 say(`  DynamoDB Local   ${stack.dynamodbEndpoint}${stack.dataDir ? `  (data kept in ${stack.dataDir})` : ''}`);
 say(`  Partner          ${env.ALIPAY_PARTNER}${defaults.partner ? '  (fake local default; set ALIPAY_PARTNER to change)' : ''}`);
 // A key the user supplied is never printed; the fake default is, so the sandbox can be used by hand.

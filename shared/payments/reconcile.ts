@@ -78,7 +78,8 @@ export async function reconcile(deps: ReconcileDeps, opts: ReconcileOptions): Pr
   return summary;
 }
 
-async function reconcileOne(deps: ReconcileDeps, outTradeNo: string, opts: ReconcileOptions): Promise<{ outcome: ReconcileOutcome; detail: string }> {
+/** One order asked about now (the operator's "reconcile now"); a pass calls it for each pending order. */
+export async function reconcileOne(deps: ReconcileDeps, outTradeNo: string, opts: Pick<ReconcileOptions, 'deadline' | 'dryRun'>): Promise<{ outcome: ReconcileOutcome; detail: string }> {
   const { deadline } = opts;
   const answer = await deps.queryTrade(outTradeNo, deadline.signal);
   const receivedAt = deps.now();
@@ -104,7 +105,7 @@ async function reconcileOne(deps: ReconcileDeps, outTradeNo: string, opts: Recon
 }
 
 /** close_trade, then the order closed through the pipeline (source `close`), so a late payment is an anomaly. */
-async function close(deps: ReconcileDeps, order: Order, at: string, opts: ReconcileOptions): Promise<{ outcome: ReconcileOutcome; detail: string }> {
+async function close(deps: ReconcileDeps, order: Order, at: string, opts: Pick<ReconcileOptions, 'deadline' | 'dryRun'>): Promise<{ outcome: ReconcileOutcome; detail: string }> {
   if (opts.dryRun) return { outcome: 'closed', detail: 'would close: unpaid past its deadline (dry run)' };
   const answer = await deps.closeTrade(order.outTradeNo, opts.deadline.signal);
   // A trade Alipay never created cannot be closed there, and cannot be paid either once the order is closed here.
@@ -120,7 +121,7 @@ export const closeEvent = (order: Order, at: string): TradeEvent => ({
   useCoupon: false, ...(order.tradeNo ? { tradeNo: order.tradeNo } : {}),
 });
 
-async function apply(deps: ReconcileDeps, event: TradeEvent, raw: Buffer, opts: ReconcileOptions) {
+async function apply(deps: ReconcileDeps, event: TradeEvent, raw: Buffer, opts: Pick<ReconcileOptions, 'deadline' | 'dryRun'>) {
   if (!opts.dryRun) return processTradeEvent(deps, event, raw, { deadline: opts.deadline });
   // A dry run decides on what is stored and writes nothing.
   const { order } = await deps.store.readForEvent(event.outTradeNo, event.eventId, { signal: opts.deadline.signal });

@@ -47,7 +47,7 @@ ${TARGET_HELP}`,
   }),
 };
 
-function formatReplay(r: Exclude<Replay, { kind: 'not_found' }>, keySource: string): string {
+export function formatReplay(r: Exclude<Replay, { kind: 'not_found' }>, keySource: string): string {
   const { record } = r;
   const head = `replay of ${record.eventId}: ${record.source} received ${record.receivedAt}, recorded as ${record.outcome}`;
   if (r.kind === 'unreadable') return [head, ...fields([['message', `cannot be replayed: ${r.problem}`], ['key', keySource]])].join('\n');
