@@ -15,7 +15,7 @@ export interface StorefrontOptions {
   token: string;
   /** Links shown on the pages (the sandbox's log, say). */
   links?: { label: string; href: string }[];
-  /** How the result page of an unpaid order checks again (tests shorten it). */
+  /** How the result page of an unpaid order checks again; DEFAULT_POLL (3 s backing off to 30 s, 16 checks) unless given. */
   poll?: PollSchedule;
 }
 
