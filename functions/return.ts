@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { getApp } from '../shared/app.ts';
 import { rawQueryBytes, requestId } from '../shared/http/event.ts';
+import { claimedOutTradeNo } from '../shared/alipay/receive.ts';
 import { html, redirect } from '../shared/http/responses.ts';
 import { renderReturnPage, resultFor, type ReturnResult } from '../shared/http/return-page.ts';
 import { logger } from '../shared/log.ts';
@@ -28,7 +29,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     const received = await receiveTradeMessage(app.receiveDeps, rawQueryBytes(event), 'return', app.deadline());
     if (received.kind === 'refused' || received.kind === 'unidentified') {
       log.warn('return refused', { reason: received.kind === 'refused' ? received.reason : 'unidentified', detail: received.detail });
-      return respond('unverified');
+      return respond('unverified', claimedOutTradeNo(rawQueryBytes(event)));
     }
     if (received.kind === 'refunds') return respond('unverified'); // a refund notification is never a return
     outTradeNo = received.event.outTradeNo;
@@ -45,11 +46,14 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   } catch (err) {
     log.warn('return could not be applied; the async notify will', { outTradeNo, error: err instanceof Error ? err.message : String(err) });
   }
+  let unreadable = false;
   order ??= outTradeNo
     ? await app.store.getOrder(outTradeNo).catch((err: unknown) => {
+      unreadable = true;
       log.warn('return could not read the order; the page says waiting', { outTradeNo, error: err instanceof Error ? err.message : String(err) });
       return undefined;
     })
     : undefined;
-  return respond(order ? resultFor(order) : 'waiting', outTradeNo, order);
+  // No order stored under a verified out_trade_no is an unknown order; one we could not read is still being waited on.
+  return respond(order ? resultFor(order) : unreadable || !outTradeNo ? 'waiting' : 'unknown', outTradeNo, order);
 }

@@ -3,6 +3,7 @@
 import { type Charset, decodeText, isValidUtf8 } from './charset.ts';
 import { isAlipayError } from './errors.ts';
 import { parseFormBytes } from './form.ts';
+import { isOutTradeNo } from './services.ts';
 import { type ByteParams, byteParamsFromForm } from './params.ts';
 import { verifyBytes, type VerifyFailure } from './sign.ts';
 
@@ -47,4 +48,19 @@ function charsetOf(params: ByteParams, hint: Charset): Charset {
   const charset: Charset = declared === 'gbk' || declared === 'gb2312' ? 'gbk' : declared === 'utf-8' ? 'utf-8' : hint;
   if (charset === 'utf-8' && ![...params.values()].every((v) => isValidUtf8(v))) return 'gbk';
   return charset;
+}
+
+/**
+ * The out_trade_no a message claims, read WITHOUT verifying it: only to tell a buyer which order an unverifiable
+ * link named, never to act on. Undefined when the message is unreadable or the value is not an out_trade_no.
+ */
+export function claimedOutTradeNo(raw: Uint8Array): string | undefined {
+  try {
+    const pair = parseFormBytes(raw).find((p) => p.name.toString('latin1') === 'out_trade_no');
+    const value = pair?.value.toString('latin1');
+    return value !== undefined && isOutTradeNo(value) ? value : undefined;
+  } catch (err) {
+    if (isAlipayError(err)) return undefined;
+    throw err;
+  }
 }

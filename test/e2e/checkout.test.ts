@@ -50,7 +50,7 @@ describe('checkout in a real browser', () => {
     const page = await e.browser.newPage();
     const tradeNo = await buy(page, 'tea', 'create_partner_trade_by_buyer', 'utf-8');
     const outTradeNo = await pay(page);
-    assert.deepEqual(await resultOf(page), { result: 'paid', status: 'WAIT_SELLER_SEND_GOODS' });
+    assert.deepEqual(await resultOf(page), { result: 'escrow', status: 'WAIT_SELLER_SEND_GOODS' }, 'paid into escrow, waiting for the seller to ship');
     assert.equal((await settled(outTradeNo)).status, 'WAIT_SELLER_SEND_GOODS');
     await act(page, tradeNo, 'ship');
     assert.equal((await settled(outTradeNo)).status, 'WAIT_BUYER_CONFIRM_GOODS');

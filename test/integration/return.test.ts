@@ -62,6 +62,7 @@ describe('the result page', () => {
     assert.equal(res.status, 400);
     assert.equal(pageResult(res), 'unverified');
     assert.ok(res.body.includes('Could not verify'));
+    assert.ok(res.body.includes(order.outTradeNo), 'the page still names the order the link claims');
     assert.deepEqual(await app.getOrder(order.outTradeNo), before);
     assert.equal(app.gateway.callCount(query.notifyId), 0);
     assert.deepEqual(await app.notifications(query.notifyId), [], 'a message that fails its signature writes nothing');
@@ -112,13 +113,19 @@ describe('the result page', () => {
     assert.equal(pageResult(await getReturn(old)), 'paid');
   });
 
-  test('a closed trade shows "failed"', async () => {
+  test('a closed trade shows "closed" (closed without payment)', async () => {
     const order = await createOrder();
     assert.equal((await postNotify(notification({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_CLOSED', totalFee: order.paidFee }))).body, 'success');
     const old = returnQuery({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee, notifyTime: TEN_MINUTES_AGO() });
     const res = await getReturn(old);
-    assert.equal(pageResult(res), 'failed');
+    assert.equal(pageResult(res), 'closed');
     assert.ok(res.body.includes(order.outTradeNo));
+  });
+
+  test('a genuine return for an order we never created: "unknown", not "waiting"', async () => {
+    const res = await getReturn(returnQuery({ outTradeNo: 'never-created-1', tradeStatus: 'TRADE_SUCCESS', totalFee: '1.00' }));
+    assert.equal(pageResult(res), 'unknown');
+    assert.ok(res.body.includes('Order not found'));
   });
 
   test('a genuine return with a wrong amount does not mark the order paid', async () => {
@@ -153,6 +160,7 @@ describe('with RETURN_RESULT_URL: 302 to the storefront', () => {
     const res = await getReturn(returnQuery({ outTradeNo: order.outTradeNo, tradeStatus: 'TRADE_SUCCESS', totalFee: order.paidFee }, { tamper: { trade_status: 'TRADE_FINISHED' } }));
     assert.equal(res.status, 302);
     assert.equal(new URL(res.headers.location!).searchParams.get('result'), 'unverified');
+    assert.equal(new URL(res.headers.location!).searchParams.get('outTradeNo'), order.outTradeNo, 'the shop can still name the order');
     assert.deepEqual(await app.getOrder(order.outTradeNo), before);
   });
 });

@@ -505,7 +505,7 @@ export async function returnNotifyRace(env: ScenarioEnv, o: ReturnRaceOptions): 
       // A paid trade's page says paid: either this return applied it, or the order read after it already was. It may
       // say waiting only where the handler could not apply the return (passing trouble, logged), checked below.
       if (c.paid && result === 'waiting') waitingForPaid.set(plan.outTradeNo, (waitingForPaid.get(plan.outTradeNo) ?? 0) + 1);
-      else if (!(c.paid ? ['paid'] : ['waiting', 'failed']).includes(result)) wrongPages.push(`${plan.outTradeNo} (${c.name}): the return page says ${result}`);
+      else if (!(c.paid ? ['paid', 'escrow', 'shipped'] : ['waiting', 'closed']).includes(result)) wrongPages.push(`${plan.outTradeNo} (${c.name}): the return page says ${result}`);
     }
     return delivery;
   });

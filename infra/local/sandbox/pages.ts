@@ -4,7 +4,8 @@ import type { Trade } from './trades.ts';
 
 const STYLE = `body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}.banner{background:#1677ff;color:#fff;padding:.4rem .8rem;border-radius:4px;font-size:.85rem}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#555}dd{margin:0}
+dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.3rem 1rem}dt{color:#555}dd{margin:0;overflow-wrap:anywhere}
+@media (max-width:30rem){dl{grid-template-columns:minmax(0,1fr);gap:0}dt{margin-top:.5rem;font-size:.85rem}}
 form{display:inline-block;margin:.3rem .5rem .3rem 0}button{font-size:1rem;padding:.5rem 1rem;cursor:pointer}
 .error{color:#b42318}.reason{background:#f6f6f6;padding:.6rem;white-space:pre-wrap;word-break:break-all;font-family:ui-monospace,monospace;font-size:.85rem}
 body.wide{max-width:none}table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.2rem .4rem;text-align:left;vertical-align:top}`;
