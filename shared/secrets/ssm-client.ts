@@ -6,21 +6,24 @@ import http from 'node:http';
 import https from 'node:https';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
 
 const TIMEOUT_MS = 3_000;
 const ATTEMPTS = 3;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const bytes = (data: SourceData): string | Uint8Array =>
+  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
 /** SHA-256 (or HMAC-SHA-256 with a secret) in the shape the signer asks for. */
 class Sha256 {
   private readonly hash: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.hash.update(data);
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return this.hash.digest();
