@@ -6,7 +6,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@
 
 const env = process.env;
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient(env.DYNAMODB_ENDPOINT
-  ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION || 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+  ? { endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION || 'us-east-1' } // credentials from the environment, as ours
   : {}), { marshallOptions: { removeUndefinedValues: true } });
 
 export async function handler(event: { bench?: { outTradeNo: string; notifyId: string; record: Record<string, unknown> } }): Promise<{ statusCode: number; body: string }> {
