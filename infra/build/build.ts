@@ -40,7 +40,8 @@ export class BuildError extends Error {
   override readonly name = 'BuildError';
 }
 
-function esbuildOptions(fn: LambdaFunction, outDir: string, opts: BuildOptions): esbuild.BuildOptions & { metafile: true } {
+/** The settings every Lambda bundle is built with (the bench builds its comparison bundles with them too). */
+export function esbuildOptions(fn: LambdaFunction, outDir: string, opts: BuildOptions): esbuild.BuildOptions & { metafile: true } {
   return {
     absWorkingDir: ROOT,
     entryPoints: [fn.entry],

@@ -1,4 +1,5 @@
 // The two charsets the gateway speaks (utf-8, gbk): text <-> bytes, strictly, so nothing is silently replaced by '?'.
+import { isAscii, isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { AlipayError } from './errors.ts';
 
@@ -73,23 +74,23 @@ export function encodeText(text: string, charset: Charset, field?: string): Buff
 export function decodeText(bytes: Uint8Array, charset: Charset): string {
   checkBytes(bytes);
   checkCharset(charset);
+  // ASCII reads the same in both charsets, and most values of a notification are ASCII.
+  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   if (charset === 'utf-8') {
     try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+      return UTF8.decode(bytes);
     } catch {
       throw new AlipayError('UNENCODABLE_TEXT', 'bytes are not valid UTF-8 (is the message GBK-encoded?)');
     }
   }
-  return iconv.decode(Buffer.from(bytes), 'gbk');
+  return iconv.decode(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), 'gbk');
 }
+
+// One decoder for every call: without { stream: true } each decode() starts afresh, so sharing it is safe.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** True when the bytes are well-formed UTF-8. */
 export function isValidUtf8(bytes: Uint8Array): boolean {
   checkBytes(bytes);
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(bytes);
 }

@@ -37,32 +37,52 @@ function hexValue(b: number): number {
 /**
  * Percent-decodes one form component to bytes: `+` is a space, `%XX` a byte, every other byte stays as it is.
  * A `%` not followed by two hex digits is an error (silently keeping it would change what gets signed).
+ * A component without escapes comes back as a view of the input, not a copy.
  */
 export function percentDecodeBytes(input: Uint8Array, what = 'value'): Buffer {
   checkBytes(input, 'percentDecodeBytes');
-  const out = Buffer.allocUnsafe(input.length);
-  let n = 0;
-  for (let i = 0; i < input.length; i++) {
-    const b = input[i]!;
+  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  return decodeRange(bytes, 0, bytes.length, () => what, { buffer: Buffer.allocUnsafe(bytes.length), used: 0 });
+}
+
+/** Where escaped components are decoded to: one buffer per form (as long as its input), filled up to `used`. */
+interface Scratch {
+  buffer: Buffer;
+  used: number;
+}
+
+// Decodes bytes[start, end); a component with escapes is written into the scratch buffer. Verification is a couple of microseconds of MD5, so this creates no Buffer but the view it
+// returns, and builds `what` (for the error message) only on error.
+function decodeRange(bytes: Buffer, start: number, end: number, what: () => string, out: Scratch): Buffer {
+  let i = start;
+  while (i < end && bytes[i] !== PLUS && bytes[i] !== PERCENT) i++;
+  if (i === end) return bytes.subarray(start, end);
+  const scratch = out.buffer;
+  const at = out.used;
+  let n = at;
+  for (let j = start; j < i; j++) scratch[n++] = bytes[j]!;
+  for (; i < end; i++) {
+    const b = bytes[i]!;
     if (b === PLUS) {
-      out[n++] = SPACE;
+      scratch[n++] = SPACE;
     } else if (b === PERCENT) {
-      const hi = i + 1 < input.length ? hexValue(input[i + 1]!) : -1;
-      const lo = i + 2 < input.length ? hexValue(input[i + 2]!) : -1;
+      const hi = i + 1 < end ? hexValue(bytes[i + 1]!) : -1;
+      const lo = i + 2 < end ? hexValue(bytes[i + 2]!) : -1;
       if (hi < 0 || lo < 0) {
-        const seen = Buffer.from(input.subarray(i, Math.min(i + 3, input.length))).toString('latin1');
+        const seen = bytes.toString('latin1', i, Math.min(i + 3, end));
         throw new AlipayError(
           'MALFORMED_FORM',
-          `malformed percent-escape "${seen}" at byte ${i} of ${what}: "%" must be followed by two hex digits`,
+          `malformed percent-escape "${seen}" at byte ${i - start} of ${what()}: "%" must be followed by two hex digits`,
         );
       }
-      out[n++] = hi * 16 + lo;
+      scratch[n++] = hi * 16 + lo;
       i += 2;
     } else {
-      out[n++] = b;
+      scratch[n++] = b;
     }
   }
-  return out.subarray(0, n);
+  out.used = n;
+  return scratch.subarray(at, n);
 }
 
 /** Parses a form body or raw query string into byte pairs, in order. Empty segments (`a=1&&b=2`) are skipped. */
@@ -76,17 +96,19 @@ export function parseFormBytes(body: Uint8Array | string): FormPair[] {
     );
   }
   const pairs: FormPair[] = [];
+  let scratch: Scratch | undefined;
   let start = 0;
-  while (start <= bytes.length) {
-    let end = bytes.indexOf(AMP, start);
-    if (end < 0) end = bytes.length;
+  const length = bytes.length;
+  while (start <= length) {
+    // Plain loops: a native call (indexOf) per pair costs more than scanning its few bytes here.
+    let eq = start;
+    while (eq < length && bytes[eq] !== AMP && bytes[eq] !== EQ) eq++;
+    let end = eq;
+    while (end < length && bytes[end] !== AMP) end++;
     if (end > start) {
-      const segment = bytes.subarray(start, end);
-      const eq = segment.indexOf(EQ);
-      const rawName = eq < 0 ? segment : segment.subarray(0, eq);
-      const rawValue = eq < 0 ? segment.subarray(segment.length) : segment.subarray(eq + 1);
-      const name = percentDecodeBytes(rawName, `parameter name #${pairs.length + 1}`);
-      const value = percentDecodeBytes(rawValue, `the value of "${name.toString('latin1')}"`);
+      scratch ??= { buffer: Buffer.allocUnsafe(length), used: 0 };
+      const name = decodeRange(bytes, start, eq, () => `parameter name #${pairs.length + 1}`, scratch);
+      const value = decodeRange(bytes, Math.min(eq + 1, end), end, () => `the value of "${name.toString('latin1')}"`, scratch);
       pairs.push({ name, value });
     }
     start = end + 1;

@@ -2,7 +2,7 @@
 import type { SecretReader } from '../config.ts';
 
 export const ssmSecretReader: SecretReader = async (name) => {
-  // Loaded only when a *_PARAMETER variable is set, so local runs and cold starts without SSM skip it.
+  // Loaded only when a *_PARAMETER variable is set, so local runs skip the credential chain and the signer set-up.
   const { getParameterValue } = await import('./ssm-client.ts');
   const value = await getParameterValue(name);
   if (value === undefined || value === '') throw new Error(`SSM parameter ${name} is empty`);

@@ -102,7 +102,7 @@ describe('the packaged CloudFormation template', () => {
       assert.equal(p.Handler, LAMBDA_HANDLER, fn.slsName);
       assert.deepEqual(p.Architectures, ['arm64']);
       // HTTP functions answer within API Gateway's patience; reconcile is a scheduled batch with its own deadline.
-      assert.ok(p.Timeout <= (fn.slsName === 'reconcile' ? 60 : 10) && p.MemorySize >= 512, `${fn.slsName}: timeout ${p.Timeout}, memory ${p.MemorySize}`);
+      assert.ok(p.Timeout <= (fn.slsName === 'reconcile' ? 60 : 10) && p.MemorySize >= 256, `${fn.slsName}: timeout ${p.Timeout}, memory ${p.MemorySize}`);
       assert.match(p.Code.S3Key, new RegExp(`/${fn.name}\\.zip$`), fn.slsName);
       assert.equal(getAtt(p.Role), `${logicalId(fn.slsName)}Role`);
       const vars = p.Environment.Variables;
