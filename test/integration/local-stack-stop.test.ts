@@ -122,7 +122,8 @@ describe('npm start stops completely', { skip: process.platform !== 'linux' && '
     await Promise.all([1, 2].map(async () => {
       for (let c = queue.shift(); c; c = queue.shift()) {
         try {
-          const s = await startNpm();
+          // A start that fails is not what this tests: on a crowded machine Java can miss its two minutes; once more.
+          const s = await startNpm().catch(() => startNpm());
           c.stop(s);
           await assertAllGone(s, c.name);
         } catch (err) {
