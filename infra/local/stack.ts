@@ -165,8 +165,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       : options.dataDir === undefined && !env.LOCAL_DATA_DIR ? path.join(ROOT, '.local', 'sandbox')
       : path.join(dataDir, 'sandbox');
 
+    let apiUrl = ''; // known once the API listens, before anyone opens the log page
     const sandbox = await startSandbox({
       ...sandboxOptions,
+      resultPageUrl: (outTradeNo) => `${apiUrl}/shop/result?outTradeNo=${encodeURIComponent(outTradeNo)}`,
       port: sandboxPort,
       ...(sandboxDataDir ? { dataDir: sandboxDataDir } : {}),
       accounts,
@@ -176,7 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const api = await listenOnLoopback(undefined, { port, variable: 'PORT' });
     cleanups.push(api.close);
-    const apiUrl = api.url;
+    apiUrl = api.url;
 
     const handlerEnv = handlerSettings(env, options, { partner, key, apiUrl, gatewayUrl: sandbox.gatewayUrl, dynamodbEndpoint });
 
