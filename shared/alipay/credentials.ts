@@ -36,6 +36,17 @@ export function validateMd5Key(value: unknown, field = 'key'): string {
 }
 
 /**
+ * What looks wrong with a key that is used anyway (a CLI signs with what it is given), or undefined. Alipay's MD5
+ * keys are 32 lower-case letters and digits. Never echoes the key.
+ */
+export function md5KeyWarning(value: string, field = 'the key'): string | undefined {
+  if (value !== value.trim()) return `${field} has leading or trailing whitespace (${JSON.stringify(value.match(/^\s*/)![0] + '…' + value.match(/\s*$/)![0])}): it is hashed byte for byte, so Alipay will answer ILLEGAL_SIGN`;
+  if (!MD5_KEY.test(value)) return `${field} is ${value.length} characters${/[^0-9A-Za-z]/.test(value) ? ' including some that are not letters or digits' : ''}: an Alipay MD5 key is exactly 32 lower-case letters and digits`;
+  if (/[A-Z]/.test(value)) return `${field} has upper-case letters: an Alipay MD5 key is lower-case letters and digits (was it changed when copied?)`;
+  return undefined;
+}
+
+/**
  * An absolute http(s) URL. For notify_url/return_url (`allowQuery: false`) Alipay forbids a query string:
  * "不能加?id=123这类自定义参数".
  */

@@ -8,7 +8,7 @@ import { md5Hex, presignBytes, signedNames, UNSIGNED_PARAMS } from './sign.ts';
 
 export interface Cause {
   code:
-    | 'wrong_charset' | 'url_encoded_before_signing' | 'sign_type_signed' | 'empty_values_signed' | 'key_whitespace'
+    | 'wrong_charset' | 'url_encoded_before_signing' | 'sign_type_signed' | 'empty_values_signed' | 'key_whitespace' | 'partner_whitespace'
     | 'amount_formatting' | 'html_escaped' | 'uppercase_sign' | 'param_left_out' | 'wrong_key_or_changed_value';
   message: string;
 }
@@ -55,14 +55,22 @@ export function readExplainInput(raw: string | Buffer, charsetOption?: Charset):
     const hash = body.indexOf('#');
     if (hash >= 0) body = body.subarray(0, hash);
     input = 'url';
+  } else if (!FORM_BODY.test(text)) {
+    throw new AlipayError('INVALID_INPUT', 'the input is neither a URL (https://…?…), a form body (name=value&name=value) nor a JSON object ({"name": "value"}): nothing to explain');
   }
   const params = byteParamsFromForm(parseFormBytes(body));
+  if (signedNames(params).length === 0) {
+    throw new AlipayError('INVALID_INPUT', `the ${input === 'url' ? 'URL\'s query string' : 'form body'} has no parameter that is signed (every one but sign and sign_type, when not empty): nothing to explain`);
+  }
   const declared = params.get('_input_charset');
   if (charsetOption) return { params, input, charset: charsetOption, charsetSource: 'option' };
   if (declared) return { params, input, charset: parseCharset(declared.toString('latin1')), charsetSource: '_input_charset' };
   const allUtf8 = [...params.values()].every((v) => isValidUtf8(v));
   return { params, input, charset: allUtf8 ? 'utf-8' : 'gbk', charsetSource: 'guessed' };
 }
+
+/** name=value pairs joined by &, names without spaces: what a form body or a query string looks like. */
+const FORM_BODY = /^[^\s=&]+=[^&]*(&[^\s=&]+=[^&]*)*&?$/;
 
 type Variant = { code: Cause['code']; message: string; presign: Buffer; key?: string };
 
@@ -83,6 +91,8 @@ export function explain(raw: string | Buffer, key: string, charsetOption?: Chars
       causes.push({ code: 'uppercase_sign', message: 'the sign is right but in upper case: Alipay signs and compares lowercase hex' });
     }
     for (const v of variants(params, key, charset)) {
+      // Several variants of one mistake can reproduce the sign (both URL-encodings of a plain value): say it once.
+      if (causes.some((c) => c.code === v.code)) continue;
       if (md5Hex(v.presign, v.key ?? key, charset) === receivedSign) causes.push({ code: v.code, message: v.message });
     }
     if (causes.length === 0) {
@@ -147,6 +157,23 @@ function* variants(params: ByteParams, key: string, charset: Charset): Generator
   if (/\s/.test(key) && key.trim() !== key) {
     yield { code: 'key_whitespace', message: 'the key you gave has leading/trailing whitespace and the signer used it without: remove the whitespace from your configuration', presign: presignBytes(params), key: key.trim() };
   }
+  // The other way round: the signer's copy of the key (or of the partner id) carries the whitespace, typically a
+  // newline read from a file or a space pasted from the Alipay page, and the value sent was trimmed.
+  for (const [label, spelled] of whitespaceSpellings(key.trim())) {
+    if (spelled === key) continue;
+    yield { code: 'key_whitespace', message: `the signer's key has ${label}: trim the key where the signer reads it (a newline from a file or a pasted space is hashed too)`, presign: presignBytes(params), key: spelled };
+  }
+  const partner = params.get('partner')?.toString('latin1');
+  if (partner) {
+    for (const [label, spelled] of whitespaceSpellings(partner.trim())) {
+      if (spelled === partner) continue;
+      yield {
+        code: 'partner_whitespace',
+        message: `the signer signed partner with ${label} but sent it without: trim the partner id in the signer's configuration`,
+        presign: presignBytes(withValues(params, (k, v) => (k === 'partner' ? Buffer.from(spelled, 'latin1') : v))),
+      };
+    }
+  }
   for (const [name, value] of params) {
     const text = value.toString('latin1');
     for (const alt of amountSpellings(text)) {
@@ -172,6 +199,14 @@ function* variants(params: ByteParams, key: string, charset: Charset): Generator
       presign: presignBytes(withValues(params, (k, v) => (k === name ? undefined : v))),
     };
   }
+}
+
+/** The ways whitespace usually sticks to a pasted or file-read value, with words for each. */
+function whitespaceSpellings(value: string): [string, string][] {
+  return [
+    ['a trailing newline', `${value}\n`], ['a trailing CR LF', `${value}\r\n`], ['a trailing space', `${value} `],
+    ['a trailing tab', `${value}\t`], ['a leading space', ` ${value}`], ['a leading newline', `\n${value}`],
+  ];
 }
 
 const AMOUNT_LIKE = /^-?\d+(\.\d+)?$/;

@@ -153,6 +153,33 @@ describe('alipay CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /result: +VALID/);
   });
+
+  test('sign with a malformed key still signs, but warns on stderr (never silently, never echoing the key)', async () => {
+    const short = await cli(['sign', '--key', 'short'], JSON.stringify(A1));
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(JSON.parse(short.stdout).presign, 'partner=123&service=test');
+    assert.match(short.stderr, /warning: --key is 5 characters: an Alipay MD5 key is exactly 32 lower-case letters and digits/);
+    const spaced = await cli(['sign'], JSON.stringify(A1), { ALIPAY_KEY: `${FAKE_KEY}\n` });
+    assert.match(spaced.stderr, /warning: ALIPAY_KEY has leading or trailing whitespace/);
+    assert.equal(spaced.stderr.includes('fakefake'), false);
+    const good = await cli(['sign', '--key', KEY_1], JSON.stringify(A1));
+    assert.equal(good.stderr, '');
+  });
+
+  test('explain refuses input that is neither a URL, a form body nor JSON: exit 2 and a message', async () => {
+    const r = await cli(['explain', '--key', FAKE_KEY], 'hello world\n');
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /neither a URL .*, a form body .* nor a JSON object/);
+  });
+
+  test('explain with the clean key finds a signer\'s key that had a trailing newline, and says so once', async () => {
+    const sign = md5Of(`partner=123&service=test${FAKE_KEY}\n`, 'utf-8');
+    const r = await cli(['explain', '--key', FAKE_KEY], `service=test&partner=123&sign=${sign}&sign_type=MD5`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout.match(/\[key_whitespace\]/g)?.length, 1, r.stdout);
+    assert.match(r.stdout, /signer's key has a trailing newline/);
+  });
 });
 
 /** main() in this process, with what it writes. */

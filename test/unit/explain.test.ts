@@ -189,6 +189,29 @@ describe('each common mistake is recognised when reproduced', () => {
   });
 });
 
+describe('whitespace the signer kept, each cause once', () => {
+  for (const [label, signerKey] of [['a trailing newline', `${KEY}\n`], ['a trailing space', `${KEY} `], ['CR LF', `${KEY}\r\n`], ['a leading space', ` ${KEY}`]] as const) {
+    test(`the signer's key has ${label}, the clean key is given → key_whitespace`, () => {
+      const d = explainJson({ ...MESSAGE, sign: signAs(MESSAGE, { key: signerKey }), sign_type: 'MD5' });
+      assert.deepEqual(codes(d.causes), ['key_whitespace'], JSON.stringify(d.causes));
+      assert.match(d.causes[0]!.message, new RegExp(`signer's key has ${label === 'CR LF' ? 'a trailing CR LF' : label}`));
+    });
+  }
+
+  test('the signer signed partner with a trailing space and sent it trimmed → partner_whitespace', () => {
+    const d = explainJson({ ...MESSAGE, sign: signAs(MESSAGE, { value: (k, v) => (k === 'partner' ? `${v} ` : v) }), sign_type: 'MD5' });
+    assert.deepEqual(codes(d.causes), ['partner_whitespace'], JSON.stringify(d.causes));
+    assert.match(d.causes[0]!.message, /partner with a trailing space/);
+  });
+
+  test('URL-encoding before signing is one cause even when both encodings reproduce the sign', () => {
+    const plain = { service: 'create_direct_pay_by_user', partner: PARTNER, out_trade_no: 'a/b:1', subject: '测试', total_fee: '1.00' };
+    const d = explainJson({ ...plain, sign: signAs(plain, { value: (_k, v) => encodeURIComponent(v) }), sign_type: 'MD5' });
+    assert.deepEqual(codes(d.causes), ['url_encoded_before_signing'], JSON.stringify(d.causes));
+    assert.equal(formatDiagnosis(d).split('url_encoded_before_signing').length - 1, 1, formatDiagnosis(d));
+  });
+});
+
 describe('the three input forms', () => {
   const sign = signAs(MESSAGE);
   const signed = { ...MESSAGE, sign, sign_type: 'MD5' };
@@ -243,7 +266,7 @@ describe('the three input forms', () => {
   });
 
   test('empty input, a URL without a query, broken JSON and a missing key are input errors', () => {
-    for (const raw of ['', '   \n', 'https://mapi.alipay.com/gateway.do', '{"a":', '{not json}']) {
+    for (const raw of ['', '   \n', 'https://mapi.alipay.com/gateway.do', '{"a":', '{not json}', 'hello world', 'hello', 'sign=abc&sign_type=MD5', 'empty=']) {
       assert.throws(() => explain(raw, KEY), (e: unknown) => e instanceof AlipayError && e.code === 'INVALID_INPUT', raw);
     }
     assert.throws(() => explain(formBody(MESSAGE), ''), (e: unknown) => e instanceof AlipayError && e.code === 'INVALID_INPUT' && e.field === 'key');

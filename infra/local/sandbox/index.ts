@@ -45,6 +45,8 @@ export interface SandboxOptions {
    * unreadable file stops startSandbox). Absent: everything is in memory. One sandbox per directory at a time.
    */
   dataDir?: string;
+  /** The merchant's result page of an order, linked from each row of the log page (the local stack's /shop/result). */
+  resultPageUrl?: (outTradeNo: string) => string;
   /** Called with every log entry as it is written, e.g. to print it. */
   onLog?: (entry: SandboxLogEntry) => void;
 }

@@ -175,7 +175,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     if (path === '/sandbox' || path === '/sandbox/') {
       only('GET');
-      return html(controlPage(log.entries, engine.deliveries.knobs(), engine.deliveries.heldCount()));
+      const query = new URLSearchParams(q >= 0 ? target.slice(q + 1) : '');
+      return html(controlPage(log.entries, engine.deliveries.knobs(), engine.deliveries.heldCount(), {
+        ...(query.get('order') ? { order: query.get('order')! } : {}),
+        views: query.get('views') === '1',
+        refresh: query.get('refresh') !== '0',
+        ...(options.resultPageUrl ? { resultPageUrl: options.resultPageUrl } : {}),
+      }));
     }
     if (path === '/sandbox/log.json') {
       only('GET');
