@@ -14,6 +14,7 @@ import { ROUTES } from './routes.ts';
 import { handler as reconcileHandler } from '../../functions/reconcile.ts';
 import { startSandbox, type DeliveryKnobs, type Sandbox, type SandboxOptions } from './sandbox/index.ts';
 import { storefrontHandler } from './storefront.ts';
+import { type LocalOrderEvents, startOrderEvents } from './order-events.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -76,6 +77,8 @@ export interface LocalStack {
   /** The demo shop's product page. */
   shopUrl: string;
   sandbox: Sandbox;
+  /** Order events: the local bus and the shop's webhook (infra/local/order-events.ts). */
+  orderEvents: LocalOrderEvents;
   dynamodbEndpoint: string;
   /** The environment the handlers run with (includes the key: never print it whole). */
   env: Readonly<Record<string, string>>;
@@ -191,12 +194,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, handlerEnv);
     resetApp();
 
+    const events = await startOrderEvents({ dynamodbEndpoint, ordersTable: handlerEnv.ORDERS_TABLE!, webhookUrl: `${apiUrl}/shop/webhook`, log: options.log });
+    cleanups.push(events.stop);
+    const shop = storefrontHandler({
+      apiUrl,
+      token: handlerEnv.STOREFRONT_TOKEN!,
+      links: [{ label: 'Alipay sandbox log 沙箱日志', href: `${sandbox.url}/sandbox` }],
+    });
     api.server.on('request', apiGatewayListener(ROUTES, {
-      fallback: storefrontHandler({
-        apiUrl,
-        token: handlerEnv.STOREFRONT_TOKEN!,
-        links: [{ label: 'Alipay sandbox log 沙箱日志', href: `${sandbox.url}/sandbox` }],
-      }),
+      // The shop's webhook and fulfilment pages first (infra/local/shop-webhook.ts), then its other pages.
+      fallback: async (req, res) => {
+        if (!events.shop.handle(req, res)) await shop(req, res);
+      },
       onError: (err) => options.log?.(`handler error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
     }));
 
@@ -226,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl,
       shopUrl: `${apiUrl}/`,
       sandbox,
+      orderEvents: events,
       dynamodbEndpoint,
       env: handlerEnv,
       defaults: { partner: !env.ALIPAY_PARTNER, key: !env.ALIPAY_KEY, token: !env.STOREFRONT_TOKEN },
