@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { getApp } from '../shared/app.ts';
 import { reconcileDeps } from '../shared/gateway-calls.ts';
 import { logger } from '../shared/log.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { reconcile, type ReconcileSummary } from '../shared/payments/reconcile.ts';
 
 export type ReconcileRun = Omit<ReconcileSummary, 'orders' | 'next'> & { more: boolean };
@@ -17,5 +18,12 @@ export async function handler(): Promise<ReconcileRun> {
   const run = { ...counts, more: next !== undefined };
   // One line per run: what a dashboard or an alarm reads.
   log.info('reconcile run', run);
+  countMetric('ReconcileChecked', run.checked);
+  countMetric('ReconcileAdvanced', run.advanced);
+  countMetric('ReconcileClosed', run.closed);
+  countMetric('ReconcileUnchanged', run.unchanged);
+  countMetric('ReconcileErrors', run.errors);
+  // Zero included: the alarm reads the minimum over several runs, so one quiet run clears it.
+  countMetric('ReconcilePending', run.unchanged + run.errors);
   return run;
 }

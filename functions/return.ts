@@ -6,6 +6,7 @@ import { claimedOutTradeNo } from '../shared/alipay/receive.ts';
 import { html, redirect } from '../shared/http/responses.ts';
 import { renderReturnPage, resultFor, type ReturnResult } from '../shared/http/return-page.ts';
 import { logger } from '../shared/log.ts';
+import { countOutcome } from '../shared/payments/outcome-metrics.ts';
 import type { Order } from '../shared/orders/order.ts';
 import { receiveTradeMessage } from '../shared/payments/receive.ts';
 
@@ -41,6 +42,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       const { result } = received;
       // A duplicate's order may be the one read before a concurrent copy (a reload of this page) applied it: read again below.
       if (result.outcome !== 'rejected' && result.outcome !== 'duplicate') order = result.order;
+      countOutcome(result);
       log.info(`return ${result.outcome}`, { outTradeNo, eventId: received.event.eventId, ...(result.outcome === 'rejected' ? { reason: result.reason } : {}) });
     }
   } catch (err) {

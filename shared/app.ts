@@ -8,6 +8,7 @@ import { createDynamoClient } from './store/client.ts';
 import { DynamoDbPaymentStore } from './store/dynamodb-payment-store.ts';
 import { ssmSecretReader } from './secrets/ssm.ts';
 import { Deadline } from './deadline.ts';
+import { countMetric } from './metrics.ts';
 
 export interface App {
   config: AppConfig;
@@ -23,8 +24,15 @@ export async function buildApp(env: Readonly<Record<string, string | undefined>>
   const config = await loadConfig(env, ssmSecretReader, secrets);
   const store = new DynamoDbPaymentStore(createDynamoClient(env), config.tables);
   const now = () => new Date().toISOString();
+  // Every answer Alipay gives (or does not give) to notify_verify is a metric, by answer.
   const verify = coalesced((notifyId: string, signal: AbortSignal) =>
-    notifyVerify(config.partner, notifyId, { gatewayUrl: config.gatewayUrl, timeoutMs: config.notifyVerifyTimeoutMs, signal }));
+    notifyVerify(config.partner, notifyId, { gatewayUrl: config.gatewayUrl, timeoutMs: config.notifyVerifyTimeoutMs, signal }).then(
+      (answer) => (countMetric('NotifyVerifyAnswers', 1, { name: 'Answer', value: String(answer) }), answer),
+      (err: unknown) => {
+        countMetric('NotifyVerifyAnswers', 1, { name: 'Answer', value: 'error' });
+        throw err;
+      },
+    ));
   // Read the key only where a function loaded it: the getter throws for a function that did not ask for it.
   const receiveDeps: ReceiveDeps = {
     store, partner: config.partner, notifyVerify: verify,

@@ -18,6 +18,7 @@ export const LAMBDA_FUNCTIONS: readonly LambdaFunction[] = [
   { name: 'ship-payment', entry: 'functions/ship-payment.ts', slsName: 'shipPayment' },
   { name: 'refund-payment', entry: 'functions/refund-payment.ts', slsName: 'refundPayment' },
   { name: 'reconcile', entry: 'functions/reconcile.ts', slsName: 'reconcile' },
+  { name: 'publish-events', entry: 'functions/publish-events.ts', slsName: 'publishEvents' },
 ];
 
 /** The handler string of every bundle: `index.js` at the zip root, exporting `handler` (CommonJS). */

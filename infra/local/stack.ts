@@ -21,6 +21,7 @@ import { resolveOptions } from './sandbox/options.ts';
 import { storefrontHandler } from './storefront.ts';
 import { isConsoleTarget } from '../console/console.ts';
 import { localConsole } from '../console/local.ts';
+import { type LocalOrderEvents, startOrderEvents } from './order-events.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -85,6 +86,8 @@ export interface LocalStack {
   /** The orders console (`${apiUrl}/console`). */
   consoleUrl: string;
   sandbox: Sandbox;
+  /** Order events: the local bus and the shop's webhook (infra/local/order-events.ts). */
+  orderEvents: LocalOrderEvents;
   dynamodbEndpoint: string;
   /** The environment the handlers run with (includes the key: never print it whole). */
   env: Readonly<Record<string, string>>;
@@ -200,6 +203,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     Object.assign(process.env, handlerEnv);
     resetApp();
 
+    const events = await startOrderEvents({ dynamodbEndpoint, ordersTable: handlerEnv.ORDERS_TABLE!, webhookUrl: `${apiUrl}/shop/webhook`, log: options.log });
+    cleanups.push(events.stop);
     const storefront = storefrontHandler({
       apiUrl,
       token: handlerEnv.STOREFRONT_TOKEN!,
@@ -207,7 +212,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const orderConsole = localConsole({ env: handlerEnv, apiUrl, sandbox });
     api.server.on('request', apiGatewayListener([...ROUTES, OPENAPI_ROUTE], {
-      fallback: (raw, res) => (isConsoleTarget(raw.target) ? orderConsole(raw, res) : storefront(raw, res)),
+      // The console, then the shop's webhook and fulfilment pages (infra/local/shop-webhook.ts), then its other pages.
+      fallback: async (req, res) => {
+        if (isConsoleTarget(req.target)) return orderConsole(req, res);
+        if (!events.shop.handle(req, res)) await storefront(req, res);
+      },
       onError: (err) => options.log?.(`handler error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
     }));
 
@@ -237,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       shopUrl: `${apiUrl}/`,
       consoleUrl: `${apiUrl}/console`,
       sandbox,
+      orderEvents: events,
       dynamodbEndpoint,
       env: handlerEnv,
       defaults: { partner: !env.ALIPAY_PARTNER, key: !env.ALIPAY_KEY, token: !env.STOREFRONT_TOKEN },

@@ -42,6 +42,8 @@ export const NOTIFICATION_TTL_ATTR = 'expiresAt';
 export const BY_ORDER_INDEX = 'by-order';
 export const RECEIVED_AT_ATTR = 'receivedAt';
 
+export const ORDERS_STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
 export interface TableNames {
   orders: string;
   notifications: string;
@@ -59,6 +61,8 @@ export function ordersTableDefinition(name: string): CreateTableCommandInput {
       { AttributeName: HAS_ANOMALIES_ATTR, AttributeType: 'S' },
     ],
     KeySchema: [{ AttributeName: ORDER_KEY, KeyType: 'HASH' }],
+    // Every committed change, before and after: what publish-events turns into order events.
+    StreamSpecification: ORDERS_STREAM,
     GlobalSecondaryIndexes: [
       {
         IndexName: AWAITING_PAYMENT_INDEX,
@@ -133,6 +137,22 @@ async function ensureTable(client: DynamoDBClient, definition: CreateTableComman
   }
   await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: definition.TableName });
   await ensureIndexes(client, definition);
+  await ensureStream(client, definition);
+}
+
+/** Turns on the stream of a table made before it had one (the local stack's data in .local/dynamodb). */
+async function ensureStream(client: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
+  if (!definition.StreamSpecification) return;
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(new UpdateTableCommand({ TableName: definition.TableName, StreamSpecification: definition.StreamSpecification }));
+}
+
+/** The ARN of the Orders table's stream (DynamoDB Local serves the Streams API at its own endpoint). */
+export async function ordersStreamArn(client: DynamoDBClient, tableName: string): Promise<string> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.LatestStreamArn) throw new Error(`table ${tableName} has no stream: create it with ensureTables`);
+  return Table.LatestStreamArn;
 }
 
 /** Adds the global secondary indexes the table lacks, one at a time (DynamoDB creates one per UpdateTable). */

@@ -275,7 +275,8 @@ describe('npm run build', () => {
   test('bundles iconv-lite with the GBK table and none of its other tables or encodings', async () => {
     const others = ['shiftjis.json', 'eucjp.json', 'cp949.json', 'cp950.json', 'big5-added.json'];
     const markers = Object.fromEntries(['cp936.json', 'gbk-added.json', ...others].map((t) => [t, tableMarker(t)]));
-    for (const a of artifacts) {
+    // publish-events reads no Alipay message: it has no iconv-lite at all.
+    for (const a of artifacts.filter((x) => x.fn.name !== 'publish-events')) {
       const iconvInputs = Object.keys(a.inputs).filter((f) => f.startsWith('node_modules/iconv-lite/encodings/'));
       assert.deepEqual(iconvInputs.sort(), [
         'node_modules/iconv-lite/encodings/dbcs-codec.js',
@@ -289,6 +290,15 @@ describe('npm run build', () => {
       assert.ok(text.includes(markers['gbk-added.json']!), `${a.fn.name}: gbk-added table text`);
       for (const t of others) assert.ok(!text.includes(markers[t]!), `${a.fn.name} must not contain ${t}`);
     }
+  });
+});
+
+describe('the EventBridge client', () => {
+  test('is in publish-events only: notify and every other handler load none of it', () => {
+    const has = (a: FunctionArtifact) => Object.keys(a.inputs).some((f) => f.includes('node_modules/@aws-sdk/client-eventbridge/'));
+    assert.deepEqual(artifacts.filter(has).map((a) => a.fn.name), ['publish-events']);
+    const publisher = artifacts.find((a) => a.fn.name === 'publish-events')!;
+    assert.ok(!Object.keys(publisher.inputs).some((f) => f.includes('node_modules/iconv-lite/') || f.includes('node_modules/@aws-sdk/client-ssm/')), 'publish-events carries neither iconv-lite nor the SSM client');
   });
 });
 

@@ -22,7 +22,8 @@ type Template = {
 
 // A copy of what serverless.yml needs, so this test's build and .serverless never race another test's dist/.
 const work = mkdtempSync(path.join(tmpdir(), 'alipay-package-'));
-const templates: Record<'dev' | 'prod' | 'kms', Template> = {} as never;
+const templates: Record<'dev' | 'prod' | 'kms' | 'webhook', Template> = {} as never;
+const WEBHOOK_URL = 'https://shop.example.com/alipay-events';
 const KMS_KEY = 'arn:aws:kms:ap-east-1:123456789012:key/00000000-1111-2222-3333-444444444444';
 
 async function osls(stage: string, out: string, extraEnv: Record<string, string> = {}): Promise<Template> {
@@ -47,6 +48,7 @@ before(async () => {
   templates.dev = await osls('dev', '.serverless-dev');
   templates.prod = await osls('prod', '.serverless-prod');
   templates.kms = await osls('dev', '.serverless-kms', { SSM_KMS_KEY_ARN: KMS_KEY });
+  templates.webhook = await osls('dev', '.serverless-webhook', { STOREFRONT_WEBHOOK_URL: WEBHOOK_URL, ALARM_EMAIL: 'ops@example.com' });
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -56,6 +58,7 @@ const getAtt = (value: any): string | undefined => value?.['Fn::GetAtt']?.[0];
 
 /** The table (or `Table/index/name`) an IAM resource names. */
 function tableOf(resource: any): string {
+  if (resource?.['Fn::GetAtt']?.[1] === 'StreamArn') return `${getAtt(resource)}/stream`;
   const sub = resource?.['Fn::Sub'];
   if (typeof sub === 'string') {
     const m = /^\$\{(\w+)\.Arn\}(\/index\/[\w-]+)$/.exec(sub);
@@ -101,8 +104,9 @@ describe('the packaged CloudFormation template', () => {
       assert.equal(p.Runtime, 'nodejs22.x', fn.slsName);
       assert.equal(p.Handler, LAMBDA_HANDLER, fn.slsName);
       assert.deepEqual(p.Architectures, ['arm64']);
-      // HTTP functions answer within API Gateway's patience; reconcile is a scheduled batch with its own deadline.
-      assert.ok(p.Timeout <= (fn.slsName === 'reconcile' ? 60 : 10) && p.MemorySize >= 256, `${fn.slsName}: timeout ${p.Timeout}, memory ${p.MemorySize}`);
+      // HTTP functions answer within API Gateway's patience; reconcile and publishEvents are batches with their own limits.
+      const maxTimeout = { reconcile: 60, publishEvents: 30 }[fn.slsName] ?? 10;
+      assert.ok(p.Timeout <= maxTimeout && p.MemorySize >= 256, `${fn.slsName}: timeout ${p.Timeout}, memory ${p.MemorySize}`);
       assert.match(p.Code.S3Key, new RegExp(`/${fn.name}\\.zip$`), fn.slsName);
       assert.equal(getAtt(p.Role), `${logicalId(fn.slsName)}Role`);
       const vars = p.Environment.Variables;
@@ -126,7 +130,7 @@ describe('the packaged CloudFormation template', () => {
 
   test('reconcile runs on a schedule, and only it', () => {
     const t = templates.dev;
-    const rules = resources(t, 'AWS::Events::Rule');
+    const rules = resources(t, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     assert.equal(rules.length, 1);
     const [, rule] = rules[0]!;
     assert.equal(rule.Properties.ScheduleExpression, 'rate(10 minutes)');
@@ -150,6 +154,7 @@ describe('the packaged CloudFormation template', () => {
         assert.equal(resource.Properties.DeletionProtectionEnabled, stage === 'prod', `${stage}: deletion protection`);
         assert.equal(resource.DeletionPolicy, stage === 'prod' ? 'Retain' : 'Delete');
       }
+      assert.deepEqual(orders.Properties.StreamSpecification, { StreamViewType: local.orders.StreamSpecification!.StreamViewType });
       assert.deepEqual(notifications.Properties.TimeToLiveSpecification, { AttributeName: NOTIFICATION_TTL_ATTR, Enabled: true });
       // Reconciliation's index, and the operator CLI's listings (read by no function: no role names them).
       assert.deepEqual(orders.Properties.GlobalSecondaryIndexes.map((i: any) => i.IndexName), ['awaiting-payment', 'by-status', 'with-anomalies']);
@@ -161,7 +166,7 @@ describe('the packaged CloudFormation template', () => {
   test('IAM: no wildcard action or resource anywhere, and each role holds exactly its own tables, parameters and log group', () => {
     const t = templates.dev;
     const roles = resources(t, 'AWS::IAM::Role');
-    assert.deepEqual(roles.map(([id]) => id).sort(), LAMBDA_FUNCTIONS.map((f) => `${logicalId(f.slsName)}Role`).sort());
+    assert.deepEqual(roles.map(([id]) => id).sort(), [...LAMBDA_FUNCTIONS.map((f) => `${logicalId(f.slsName)}Role`), 'StorefrontWebhookRole'].sort());
     assert.deepEqual(resources(t, 'AWS::IAM::Policy'), [], 'no policy outside the roles');
     for (const fn of LAMBDA_FUNCTIONS) {
       const role = t.Resources[`${logicalId(fn.slsName)}Role`]!.Properties;
@@ -181,6 +186,9 @@ describe('the packaged CloudFormation template', () => {
           assert.deepEqual(targets, [{ 'Fn::GetAtt': [`${logicalId(fn.slsName)}LogGroup`, 'Arn'] }], `${fn.slsName} writes only its own logs`);
         } else if (actions[0]!.startsWith('dynamodb:')) {
           for (const r of targets) (tables[tableOf(r)] ??= []).push(...actions);
+        } else if (actions[0] === 'events:PutEvents' || actions[0] === 'sqs:SendMessage') {
+          assert.equal(actions.length, 1);
+          for (const r of targets) (tables[getAtt(r)!] ??= []).push(...actions);
         } else if (actions[0] === 'ssm:GetParameter') {
           for (const r of targets as any[]) parameters.push(/parameter\/alipay-serverless\/dev\/([a-z-]+)$/.exec(r['Fn::Sub'])![1]!);
         } else if (actions[0] === 'kms:Decrypt') {
@@ -201,7 +209,7 @@ describe('the packaged CloudFormation template', () => {
   test('with SSM_KMS_KEY_ARN, every role may decrypt with that one key, and only through SSM', () => {
     const t = templates.kms;
     assert.deepEqual(t.Conditions?.HasSsmKmsKey, { 'Fn::Not': [{ 'Fn::Equals': [KMS_KEY, ''] }] });
-    for (const fn of LAMBDA_FUNCTIONS) {
+    for (const fn of LAMBDA_FUNCTIONS.filter((f) => EXPECTED[f.slsName]!.parameters.length > 0)) {
       const statements = t.Resources[`${logicalId(fn.slsName)}Role`]!.Properties.Policies[0].PolicyDocument.Statement;
       const conditional = statements.filter((s: any) => s['Fn::If']);
       assert.equal(conditional.length, 1, fn.slsName);
@@ -212,5 +220,82 @@ describe('the packaged CloudFormation template', () => {
       assert.deepEqual(granted.Condition, { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } });
       assert.deepEqual(otherwise, { Ref: 'AWS::NoValue' });
     }
+  });
+
+  test('order events: the Orders stream mapped to publishEvents (batch item failures, bisect, bounded retries, on-failure queue) and the stage bus', () => {
+    const t = templates.dev;
+    const mappings = resources(t, 'AWS::Lambda::EventSourceMapping');
+    assert.equal(mappings.length, 1);
+    const m = mappings[0]![1].Properties;
+    assert.equal(getAtt(m.FunctionName), 'PublishEventsLambdaFunction');
+    assert.deepEqual(m.EventSourceArn, { 'Fn::GetAtt': ['OrdersTable', 'StreamArn'] });
+    assert.deepEqual(m.FunctionResponseTypes, ['ReportBatchItemFailures']);
+    assert.equal(m.BisectBatchOnFunctionError, true);
+    assert.ok(m.MaximumRetryAttempts > 0 && m.MaximumRetryAttempts <= 20, `bounded retries: ${m.MaximumRetryAttempts}`);
+    assert.deepEqual(m.DestinationConfig.OnFailure.Destination, { 'Fn::GetAtt': ['PublishEventsFailureQueue', 'Arn'] });
+    assert.equal(t.Resources.PublishEventsFailureQueue!.Type, 'AWS::SQS::Queue');
+    assert.deepEqual(t.Resources.EventBus!.Properties, { Name: 'alipay-serverless-dev' });
+    const vars = t.Resources.PublishEventsLambdaFunction!.Properties.Environment.Variables;
+    assert.deepEqual(vars.EVENT_BUS_NAME, { Ref: 'EventBus' });
+    assert.equal(vars.EVENT_SOURCE, 'alipay-serverless');
+  });
+
+  test('the storefront webhook exists only with STOREFRONT_WEBHOOK_URL: rule -> API destination with an API-key connection from a secret, 24 h of retries, a DLQ', () => {
+    const webhookIds = ['StorefrontConnection', 'StorefrontDestination', 'StorefrontWebhookRule', 'StorefrontWebhookRole', 'StorefrontWebhookDeadLetterQueue', 'StorefrontWebhookDeadLetterQueuePolicy', 'StorefrontWebhookDeadLetterAlarm'];
+    assert.deepEqual(templates.dev.Conditions?.HasWebhook, { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] }, 'off without a URL');
+    const t = templates.webhook;
+    assert.deepEqual(t.Conditions?.HasWebhook, { 'Fn::Not': [{ 'Fn::Equals': [WEBHOOK_URL, ''] }] });
+    for (const id of webhookIds) assert.equal((t.Resources[id] as { Condition?: string }).Condition, 'HasWebhook', id);
+    const connection = t.Resources.StorefrontConnection!.Properties;
+    assert.equal(connection.AuthorizationType, 'API_KEY');
+    assert.equal(connection.AuthParameters.ApiKeyAuthParameters.ApiKeyName, 'X-Storefront-Webhook-Key');
+    assert.equal(connection.AuthParameters.ApiKeyAuthParameters.ApiKeyValue, '{{resolve:secretsmanager:alipay-serverless/dev/storefront-webhook-key:SecretString}}', 'the key from a secret, not the template');
+    const destination = t.Resources.StorefrontDestination!.Properties;
+    assert.equal(destination.InvocationEndpoint, WEBHOOK_URL);
+    assert.equal(destination.HttpMethod, 'POST');
+    assert.equal(getAtt(destination.ConnectionArn), 'StorefrontConnection');
+    const rule = t.Resources.StorefrontWebhookRule!.Properties;
+    assert.deepEqual(rule.EventBusName, { Ref: 'EventBus' });
+    assert.deepEqual(rule.EventPattern, { source: ['alipay-serverless'] });
+    const [target] = rule.Targets;
+    assert.equal(getAtt(target.Arn), 'StorefrontDestination');
+    assert.equal(getAtt(target.RoleArn), 'StorefrontWebhookRole');
+    assert.deepEqual(target.RetryPolicy, { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+    assert.equal(getAtt(target.DeadLetterConfig.Arn), 'StorefrontWebhookDeadLetterQueue');
+    // EventBridge may call that one destination, and put into the DLQ only for that rule.
+    const role = t.Resources.StorefrontWebhookRole!.Properties;
+    assert.deepEqual(role.AssumeRolePolicyDocument.Statement, [{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    assert.deepEqual(role.Policies.flatMap((p: any) => p.PolicyDocument.Statement), [
+      { Effect: 'Allow', Action: ['events:InvokeApiDestination'], Resource: { 'Fn::GetAtt': ['StorefrontDestination', 'Arn'] } },
+    ]);
+    const [queueStatement, ...more] = t.Resources.StorefrontWebhookDeadLetterQueuePolicy!.Properties.PolicyDocument.Statement;
+    assert.deepEqual(more, []);
+    assert.deepEqual(queueStatement.Principal, { Service: 'events.amazonaws.com' });
+    assert.equal(queueStatement.Action, 'sqs:SendMessage');
+    assert.deepEqual(queueStatement.Condition, { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['StorefrontWebhookRule', 'Arn'] } } });
+  });
+
+  test('alarms, each to the SNS topic (e-mail subscription only with ALARM_EMAIL)', () => {
+    const t = templates.dev;
+    const alarms = Object.fromEntries(resources(t, 'AWS::CloudWatch::Alarm'));
+    const topic = [{ Ref: 'AlarmTopic' }];
+    for (const [id, a] of Object.entries(alarms)) assert.deepEqual(a.Properties.AlarmActions, topic, id);
+    const metric = (id: string) => {
+      const p = alarms[id]!.Properties;
+      return { ns: p.Namespace, name: p.MetricName, dims: p.Dimensions, threshold: Number(p.Threshold), op: p.ComparisonOperator };
+    };
+    const stage = [{ Name: 'Stage', Value: 'dev' }];
+    assert.deepEqual(metric('OrderAnomalyAlarm'), { ns: 'AlipayServerless', name: 'OrderAnomalies', dims: stage, threshold: 1, op: 'GreaterThanOrEqualToThreshold' });
+    assert.deepEqual(metric('DisownedNotificationAlarm'), { ns: 'AlipayServerless', name: 'NotificationsRejected', dims: stage, threshold: 1, op: 'GreaterThanOrEqualToThreshold' });
+    assert.deepEqual(metric('PendingOrdersAlarm'), { ns: 'AlipayServerless', name: 'ReconcilePending', dims: stage, threshold: 20, op: 'GreaterThanOrEqualToThreshold' });
+    assert.deepEqual(metric('PublishEventsFailureQueueAlarm'), { ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dims: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['PublishEventsFailureQueue', 'QueueName'] } }], threshold: 1, op: 'GreaterThanOrEqualToThreshold' });
+    assert.deepEqual(metric('StorefrontWebhookDeadLetterAlarm').dims, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['StorefrontWebhookDeadLetterQueue', 'QueueName'] } }]);
+    assert.deepEqual(metric('StreamIteratorAgeAlarm'), { ns: 'AWS/Lambda', name: 'IteratorAge', dims: [{ Name: 'FunctionName', Value: { Ref: 'PublishEventsLambdaFunction' } }], threshold: 300000, op: 'GreaterThanThreshold' });
+    const rate = alarms.NotifyFailRateAlarm!.Properties;
+    assert.deepEqual(rate.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName ?? m.Expression), ['NotifyFailed', 'NotifyAnswered', '100 * FILL(failed, 0) / answered']);
+    assert.equal(Number(rate.Threshold), 20);
+    assert.equal((t.Resources.AlarmEmailSubscription as { Condition?: string }).Condition, 'HasAlarmEmail');
+    assert.deepEqual(templates.webhook.Resources.AlarmEmailSubscription!.Properties, { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: 'ops@example.com' });
+    assert.deepEqual(templates.webhook.Conditions?.HasAlarmEmail, { 'Fn::Not': [{ 'Fn::Equals': ['ops@example.com', ''] }] });
   });
 });

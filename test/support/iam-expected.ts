@@ -32,4 +32,14 @@ export const EXPECTED: Record<string, { tables: Record<string, string[]>; parame
     },
     parameters: ['alipay-key'],
   },
+  // Reads the Orders stream (through its event source mapping), puts on the stage bus, and sends what keeps failing
+  // to its on-failure queue. `tables` here names every resource of its role (the stream, the bus, the queue).
+  publishEvents: {
+    tables: {
+      'OrdersTable/stream': ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      EventBus: ['events:PutEvents'],
+      PublishEventsFailureQueue: ['sqs:SendMessage'],
+    },
+    parameters: [],
+  },
 };
