@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SERVICE_NAMES } from '../../shared/alipay/services.ts';
+import type { AnomalyCode } from '../../shared/orders/order.ts';
 import { storefrontNames } from '../../shared/payments/storefront-request.ts';
 import { ROUTES } from '../../infra/local/routes.ts';
 import { OPENAPI_ROUTE } from '../../infra/local/openapi-route.ts';
@@ -76,6 +77,16 @@ describe('the document says what the code does', () => {
       assert.deepEqual(Object.keys(schema.properties).sort(), storefrontNames(service).sort());
     });
   }
+
+  test('its anomaly codes are the domain\'s (a code decide can record is never a contract violation)', () => {
+    // The compiler checks this table has every AnomalyCode and no other key.
+    const codes: Record<AnomalyCode, true> = {
+      amount_mismatch: true, amount_missing: true, seller_mismatch: true, partner_mismatch: true, trade_no_mismatch: true,
+      notify_id_reused: true, echo_mismatch: true, ambiguous_message: true, paid_after_close: true, unknown_refund: true,
+      refund_mismatch: true, unknown_order: true, unexpected_status: true, unknown_trade_status: true,
+    };
+    assert.deepEqual([...contract.doc.components.schemas.Anomaly.properties.code.enum].sort(), Object.keys(codes).sort());
+  });
 
   test('every schema compiles (Ajv strict, JSON Schema 2020-12) and every $ref resolves', () => {
     for (const name of Object.keys(contract.doc.components.schemas)) contract.problems({ $ref: `#/components/schemas/${name}` }, {});
