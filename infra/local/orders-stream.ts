@@ -13,6 +13,7 @@ export type StreamStart = 'TRIM_HORIZON' | 'LATEST';
 export class OrdersStreamReader {
   private readonly client: DynamoDBStreamsClient;
   private readonly iterators = new Map<string, string | null>(); // shard -> next iterator (null: shard closed and read)
+  private opened = false;
 
   constructor(endpoint: string, private readonly streamArn: string, private readonly start: StreamStart) {
     this.client = new DynamoDBStreamsClient(localDynamoClientConfig(endpoint));
@@ -25,8 +26,10 @@ export class OrdersStreamReader {
     for (const shard of StreamDescription?.Shards ?? []) {
       const id = shard.ShardId!;
       if (!this.iterators.has(id)) {
-        // A shard that appeared after we started began after our start, so it is read from its beginning.
-        const type = this.iterators.size === 0 ? this.start : 'TRIM_HORIZON';
+        // A shard that appeared after open() began after our start, so it is read from its beginning. (A new, empty
+        // table may have no shard until its first write: with LATEST for that one, a busy machine lost the first
+        // order's events, written before the first poll saw the shard.)
+        const type = this.opened ? 'TRIM_HORIZON' : this.start;
         const it = await this.client.send(new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: id, ShardIteratorType: type }));
         this.iterators.set(id, it.ShardIterator ?? null);
       }
@@ -44,6 +47,7 @@ export class OrdersStreamReader {
   /** The first iterators are taken now: with LATEST, what is written from here on is read. */
   async open(): Promise<this> {
     await this.read();
+    this.opened = true;
     return this;
   }
 }
