@@ -27,7 +27,8 @@ export async function startOrderEvents(opts: { dynamodbEndpoint: string; ordersT
   const arn = await ordersStreamArn(createDynamoClient({ DYNAMODB_ENDPOINT: opts.dynamodbEndpoint }), opts.ordersTable);
   const reader = await new OrdersStreamReader(opts.dynamodbEndpoint, arn, 'LATEST').open();
   const poller = new OrdersStreamPoller(reader, publishEvents, {
-    onError: (err) => opts.log?.(`orders stream: ${err instanceof Error ? err.message : String(err)}`),
+    // Never silent: a poll that keeps failing is why events stop reaching the shop.
+    onError: (err) => (opts.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(`orders stream: ${err instanceof Error ? err.message : String(err)}`),
   }).start();
   return {
     bus,
