@@ -75,6 +75,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
 }
 
 /** What is logged of passing trouble (DynamoDB, notify_verify, the deadline) or a bug: nothing was half-written. */
-function failure(err: unknown): { error: string; transient: boolean } {
-  return { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), transient: (err as { transient?: boolean })?.transient === true };
+// The logger writes an Error as its bounded `Name: message` (shared/log.ts), so the error itself is passed.
+function failure(err: unknown): { error: unknown; transient: boolean } {
+  return { error: err, transient: (err as { transient?: boolean })?.transient === true };
 }

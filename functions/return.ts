@@ -46,13 +46,13 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       log.info(`return ${result.outcome}`, { outTradeNo, eventId: received.event.eventId, ...(result.outcome === 'rejected' ? { reason: result.reason } : {}) });
     }
   } catch (err) {
-    log.warn('return could not be applied; the async notify will', { outTradeNo, error: err instanceof Error ? err.message : String(err) });
+    log.warn('return could not be applied; the async notify will', { outTradeNo, error: err });
   }
   let unreadable = false;
   order ??= outTradeNo
     ? await app.store.getOrder(outTradeNo).catch((err: unknown) => {
       unreadable = true;
-      log.warn('return could not read the order; the page says waiting', { outTradeNo, error: err instanceof Error ? err.message : String(err) });
+      log.warn('return could not read the order; the page says waiting', { outTradeNo, error: err });
       return undefined;
     })
     : undefined;
