@@ -42,7 +42,7 @@ function hexValue(b: number): number {
 export function percentDecodeBytes(input: Uint8Array, what = 'value'): Buffer {
   checkBytes(input, 'percentDecodeBytes');
   const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  return decodeRange(bytes, 0, bytes.length, () => what, { buffer: Buffer.allocUnsafe(bytes.length), used: 0 });
+  return decodeRange(bytes, 0, bytes.length, { buffer: Buffer.allocUnsafe(bytes.length), used: 0 }, what);
 }
 
 /** Where escaped components are decoded to: one buffer per form (as long as its input), filled up to `used`. */
@@ -51,9 +51,10 @@ interface Scratch {
   used: number;
 }
 
-// Decodes bytes[start, end); a component with escapes is written into the scratch buffer. Verification is a couple of microseconds of MD5, so this creates no Buffer but the view it
-// returns, and builds `what` (for the error message) only on error.
-function decodeRange(bytes: Buffer, start: number, end: number, what: () => string, out: Scratch): Buffer {
+// Decodes bytes[start, end); a component with escapes is written into the scratch buffer. Verifying a notification
+// is a couple of microseconds of MD5, so this creates no Buffer but the view it returns, and names the component
+// (`what`: a label, or the pair's number and, for a value, its name) only on error.
+function decodeRange(bytes: Buffer, start: number, end: number, out: Scratch, what: string | number, name?: Buffer): Buffer {
   let i = start;
   while (i < end && bytes[i] !== PLUS && bytes[i] !== PERCENT) i++;
   if (i === end) return bytes.subarray(start, end);
@@ -70,10 +71,8 @@ function decodeRange(bytes: Buffer, start: number, end: number, what: () => stri
       const lo = i + 2 < end ? hexValue(bytes[i + 2]!) : -1;
       if (hi < 0 || lo < 0) {
         const seen = bytes.toString('latin1', i, Math.min(i + 3, end));
-        throw new AlipayError(
-          'MALFORMED_FORM',
-          `malformed percent-escape "${seen}" at byte ${i - start} of ${what()}: "%" must be followed by two hex digits`,
-        );
+        const label = typeof what === 'string' ? what : name ? `the value of "${name.toString('latin1')}"` : `parameter name #${what}`;
+        throw new AlipayError('MALFORMED_FORM', `malformed percent-escape "${seen}" at byte ${i - start} of ${label}: "%" must be followed by two hex digits`);
       }
       scratch[n++] = hi * 16 + lo;
       i += 2;
@@ -85,34 +84,55 @@ function decodeRange(bytes: Buffer, start: number, end: number, what: () => stri
   return scratch.subarray(at, n);
 }
 
-/** Parses a form body or raw query string into byte pairs, in order. Empty segments (`a=1&&b=2`) are skipped. */
-export function parseFormBytes(body: Uint8Array | string): FormPair[] {
+/**
+ * Calls `pair(name, value)` for each name=value of a form body or raw query string, in order, both percent-decoded
+ * to bytes (views of the input where nothing was escaped). Empty segments (`a=1&&b=2`) are skipped.
+ */
+export function forEachFormPair(body: Uint8Array | string, pair: (name: Buffer, value: Buffer) => void): void {
   if (typeof body !== 'string') checkBytes(body, 'parseFormBytes');
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (typeof body === 'string' && /[^\u0000-\u00ff]/.test(body)) {
     throw new AlipayError(
       'INVALID_INPUT',
       'parseFormBytes got a decoded JS string with non-Latin-1 characters: pass the raw body bytes (a Buffer) so the signature can be checked',
     );
   }
-  const pairs: FormPair[] = [];
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let scratch: Scratch | undefined;
   let start = 0;
+  let count = 0;
   const length = bytes.length;
   while (start <= length) {
-    // Plain loops: a native call (indexOf) per pair costs more than scanning its few bytes here.
-    let eq = start;
-    while (eq < length && bytes[eq] !== AMP && bytes[eq] !== EQ) eq++;
-    let end = eq;
-    while (end < length && bytes[end] !== AMP) end++;
+    // One plain loop per pair finds its "=", its end and whether either side has escapes: a native call (indexOf)
+    // per pair costs more than scanning its few bytes here, and most components are copied from nowhere.
+    let eq = -1;
+    let escapedName = false;
+    let escapedValue = false;
+    let end = start;
+    for (; end < length; end++) {
+      const b = bytes[end]!;
+      if (b === AMP) break;
+      if (b === EQ && eq < 0) eq = end;
+      else if (b === PLUS || b === PERCENT) {
+        if (eq < 0) escapedName = true;
+        else escapedValue = true;
+      }
+    }
     if (end > start) {
-      scratch ??= { buffer: Buffer.allocUnsafe(length), used: 0 };
-      const name = decodeRange(bytes, start, eq, () => `parameter name #${pairs.length + 1}`, scratch);
-      const value = decodeRange(bytes, Math.min(eq + 1, end), end, () => `the value of "${name.toString('latin1')}"`, scratch);
-      pairs.push({ name, value });
+      const nameEnd = eq < 0 ? end : eq;
+      const valueStart = eq < 0 ? end : eq + 1;
+      if ((escapedName || escapedValue) && !scratch) scratch = { buffer: Buffer.allocUnsafe(length), used: 0 };
+      count++;
+      const name = escapedName ? decodeRange(bytes, start, nameEnd, scratch!, count) : bytes.subarray(start, nameEnd);
+      pair(name, escapedValue ? decodeRange(bytes, valueStart, end, scratch!, count, name) : bytes.subarray(valueStart, end));
     }
     start = end + 1;
   }
+}
+
+/** Parses a form body or raw query string into byte pairs, in order. Empty segments (`a=1&&b=2`) are skipped. */
+export function parseFormBytes(body: Uint8Array | string): FormPair[] {
+  const pairs: FormPair[] = [];
+  forEachFormPair(body, (name, value) => pairs.push({ name, value }));
   return pairs;
 }
 

@@ -1,7 +1,7 @@
 // Parameters as the signature sees them: name -> value BYTES, whatever charset they came in.
 import { AlipayError } from './errors.ts';
 import { type Charset, encodeText, decodeText } from './charset.ts';
-import type { FormPair } from './form.ts';
+import { type FormPair, forEachFormPair } from './form.ts';
 
 /** Parameter name (its bytes read as Latin-1, so byte order = string order) -> value bytes. */
 export type ByteParams = ReadonlyMap<string, Buffer>;
@@ -16,15 +16,27 @@ export function byteParamsFromForm(pairs: readonly FormPair[]): ByteParams {
     if (!Buffer.isBuffer(pair?.name) || !Buffer.isBuffer(pair.value)) {
       throw new AlipayError('INVALID_INPUT', 'byteParamsFromForm expects { name, value } pairs of Buffers, as parseFormBytes returns');
     }
-    const { name, value } = pair;
-    const key = name.toString('latin1');
-    if (key === '') throw new AlipayError('MALFORMED_FORM', 'a parameter has an empty name');
-    if (params.has(key)) {
-      throw new AlipayError('MALFORMED_FORM', `parameter "${key}" appears more than once`, key);
-    }
-    params.set(key, value);
+    addParam(params, pair.name, pair.value);
   }
   return params;
+}
+
+/**
+ * Parses a form body or raw query string straight into parameters: what byteParamsFromForm(parseFormBytes(body))
+ * gives, without the list of pairs between (this is every notification's first step).
+ */
+export function byteParamsFromBody(body: Uint8Array | string): ByteParams {
+  const params = new Map<string, Buffer>();
+  forEachFormPair(body, (name, value) => addParam(params, name, value));
+  return params;
+}
+
+function addParam(params: Map<string, Buffer>, name: Buffer, value: Buffer): void {
+  const key = name.toString('latin1');
+  if (key === '') throw new AlipayError('MALFORMED_FORM', 'a parameter has an empty name');
+  const size = params.size;
+  // A name given twice does not grow the map (one lookup instead of has() then set(); the map is thrown away then).
+  if (params.set(key, value).size === size) throw new AlipayError('MALFORMED_FORM', `parameter "${key}" appears more than once`, key);
 }
 
 /** Encodes string parameters in `charset`; every value must be a string (numbers lose money to float formatting). */

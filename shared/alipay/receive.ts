@@ -4,7 +4,7 @@ import { type Charset, decodeText, isValidUtf8 } from './charset.ts';
 import { isAlipayError } from './errors.ts';
 import { parseFormBytes } from './form.ts';
 import { isOutTradeNo } from './services.ts';
-import { type ByteParams, byteParamsFromForm } from './params.ts';
+import { type ByteParams, byteParamsFromBody } from './params.ts';
 import { verifyBytes, type VerifyFailure } from './sign.ts';
 
 /** A message whose signature matched our key. */
@@ -25,7 +25,7 @@ export type Received = { ok: true; message: VerifiedMessage } | { ok: false; rea
 export function receiveMessage(raw: Uint8Array, key: string, charsetHint: Charset): Received {
   let params: ByteParams;
   try {
-    params = byteParamsFromForm(parseFormBytes(raw));
+    params = byteParamsFromBody(raw);
   } catch (err) {
     if (isAlipayError(err)) return { ok: false, reason: 'malformed', detail: err.message };
     throw err;

@@ -3,8 +3,7 @@
 // per-round ratios: on a shared machine wall time mostly measures the other jobs.
 import { createHash } from 'node:crypto';
 import type { Charset } from '../../shared/alipay/charset.ts';
-import { parseFormBytes } from '../../shared/alipay/form.ts';
-import { byteParamsFromForm } from '../../shared/alipay/params.ts';
+import { byteParamsFromBody } from '../../shared/alipay/params.ts';
 import { receiveMessage } from '../../shared/alipay/receive.ts';
 import { verifyBytes } from '../../shared/alipay/sign.ts';
 import { notification, TEST_KEY } from '../support/alipay-messages.ts';
@@ -33,7 +32,7 @@ export function measureVerifyCpu(charset: Charset, rounds = 40, batch = 3_000): 
   const body = notification({ outTradeNo: 'B20240501000000000001', tradeStatus: 'TRADE_SUCCESS', totalFee: '128.00' }, { charset, key: TEST_KEY }).bytes;
   const md5 = () => createHash('md5').update(body).update(TEST_KEY).digest('hex');
   const verify = () => {
-    if (!verifyBytes(byteParamsFromForm(parseFormBytes(body)), TEST_KEY).valid) throw new Error('bench notification does not verify');
+    if (!verifyBytes(byteParamsFromBody(body), TEST_KEY).valid) throw new Error('bench notification does not verify');
   };
   const receive = () => {
     if (!receiveMessage(body, TEST_KEY, 'utf-8').ok) throw new Error('bench notification is refused');

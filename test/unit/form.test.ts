@@ -11,7 +11,7 @@ import {
   percentEncodeBytes,
   type FormPair,
 } from '../../shared/alipay/form.ts';
-import { byteParamsFromForm, byteParamsFromStrings, decodeParams, textParam, type ByteParams } from '../../shared/alipay/params.ts';
+import { byteParamsFromBody, byteParamsFromForm, byteParamsFromStrings, decodeParams, textParam, type ByteParams } from '../../shared/alipay/params.ts';
 import { decodeText } from '../../shared/alipay/charset.ts';
 import { AlipayError } from '../../shared/alipay/errors.ts';
 import { assertAlipayError } from '../support/assert-alipay-error.ts';
@@ -167,6 +167,30 @@ describe('byteParamsFromForm / textParam / decodeParams', () => {
   test('given string params, byteParamsFromStrings encodes the values in the charset', () => {
     const params = byteParamsFromStrings({ subject: '测试' }, 'gbk');
     assert.deepEqual(params.get('subject'), Buffer.from([0xb2, 0xe2, 0xca, 0xd4]));
+  });
+});
+
+describe('byteParamsFromBody (the notify path: parse and collect in one pass)', () => {
+  /** What the two steps give: the parameters, or the error's code (a body with two faults may name either first). */
+  const outcome = (f: () => ByteParams) => {
+    try {
+      return { params: [...f()].map(([n, v]) => [n, v.toString('latin1')]) };
+    } catch (err) {
+      return { error: err instanceof AlipayError ? err.code : String(err) };
+    }
+  };
+
+  test('given any bytes made of separators, escapes (good and broken) and text, it gives what byteParamsFromForm(parseFormBytes()) gives, or refuses as it does', () => {
+    const piece = fc.constantFrom('a', 'b', 'sign', '=', '&', '+', '%', '%2', '%41', '%e6', '%zz', '%26', '%3D', '\xe6', '\xb2\xe2', '');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+      const body = Buffer.from(pieces.join(''), 'latin1');
+      assert.deepEqual(outcome(() => byteParamsFromBody(body)), outcome(() => byteParamsFromForm(parseFormBytes(body))));
+    }), { numRuns: 2_000 });
+  });
+
+  test('given a malformed escape, the error names the parameter it is in', () => {
+    assert.match(assertAlipayError(() => byteParamsFromBody(Buffer.from('a=1&subject=%E6%A')), 'MALFORMED_FORM').message, /the value of "subject"/);
+    assert.match(assertAlipayError(() => byteParamsFromBody(Buffer.from('a=1&s%G=1')), 'MALFORMED_FORM').message, /parameter name #2/);
   });
 });
 
