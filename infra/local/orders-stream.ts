@@ -3,7 +3,8 @@
 // batch from the record the handler reports, as Lambda does with ReportBatchItemFailures.
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import {
-  DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record,
+  DescribeStreamCommand, DynamoDBStreamsClient, ExpiredIteratorException, GetRecordsCommand, type GetRecordsCommandOutput,
+  GetShardIteratorCommand, TrimmedDataAccessException, type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
 import { localDynamoClientConfig } from './dynamodb-local.ts';
 
@@ -13,6 +14,7 @@ export type StreamStart = 'TRIM_HORIZON' | 'LATEST';
 export class OrdersStreamReader {
   private readonly client: DynamoDBStreamsClient;
   private readonly iterators = new Map<string, string | null>(); // shard -> next iterator (null: shard closed and read)
+  private readonly lastRead = new Map<string, string>(); // shard -> sequence number of the last record read
   private opened = false;
 
   constructor(endpoint: string, private readonly streamArn: string, private readonly start: StreamStart) {
@@ -29,19 +31,45 @@ export class OrdersStreamReader {
         // A shard that appeared after open() began after our start, so it is read from its beginning. (A new, empty
         // table may have no shard until its first write: with LATEST for that one, a busy machine lost the first
         // order's events, written before the first poll saw the shard.)
-        const type = this.opened ? 'TRIM_HORIZON' : this.start;
-        const it = await this.client.send(new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: id, ShardIteratorType: type }));
-        this.iterators.set(id, it.ShardIterator ?? null);
+        this.iterators.set(id, await this.iterator(id, this.opened ? 'TRIM_HORIZON' : this.start));
       }
       for (let iterator = this.iterators.get(id); iterator;) {
-        const page = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-        out.push(...(page.Records ?? []).map(asLambdaRecord(this.streamArn)));
+        const page = await this.getRecords(id, iterator);
+        const records = page.Records ?? [];
+        out.push(...records.map(asLambdaRecord(this.streamArn)));
+        const last = records.at(-1)?.dynamodb?.SequenceNumber;
+        if (last) this.lastRead.set(id, last);
         this.iterators.set(id, page.NextShardIterator ?? null);
-        if (!page.Records?.length) break;
+        if (records.length === 0) break;
         iterator = page.NextShardIterator;
       }
     }
     return out;
+  }
+
+  /**
+   * GetRecords; an iterator DynamoDB Local no longer honours is replaced once, at the same place. DynamoDB Local numbers
+   * stream records across all its tables, and an iterator taken while its shard was empty is answered
+   * TrimmedDataAccessException for ever once another table's record came before the shard's first one; an idle
+   * iterator expires after 15 minutes. The new iterator starts after the last record read from the shard, or at its
+   * beginning when none was read (the shard was empty when we took the first one, so nothing before our start is in it).
+   */
+  private async getRecords(shard: string, iterator: string): Promise<GetRecordsCommandOutput> {
+    try {
+      return await this.client.send(new GetRecordsCommand({ ShardIterator: iterator }));
+    } catch (err) {
+      if (!(err instanceof TrimmedDataAccessException || err instanceof ExpiredIteratorException)) throw err;
+      const last = this.lastRead.get(shard);
+      const fresh = await this.iterator(shard, last ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON', last);
+      return fresh ? this.client.send(new GetRecordsCommand({ ShardIterator: fresh })) : { Records: [], NextShardIterator: undefined, $metadata: {} };
+    }
+  }
+
+  private async iterator(shard: string, type: StreamStart | 'AFTER_SEQUENCE_NUMBER', after?: string): Promise<string | null> {
+    const { ShardIterator } = await this.client.send(new GetShardIteratorCommand({
+      StreamArn: this.streamArn, ShardId: shard, ShardIteratorType: type, ...(after ? { SequenceNumber: after } : {}),
+    }));
+    return ShardIterator ?? null;
   }
 
   /** The first iterators are taken now: with LATEST, what is written from here on is read. */
