@@ -99,16 +99,17 @@ async function assertAllGone(s: Started, what: string): Promise<void> {
   rmSync(s.dataDir, { recursive: true, force: true });
 }
 
-// Each case is one way out of the stack: npm forwarding the signal (TERM, INT), npm dying without forwarding (HUP: the
-// stack notices it is orphaned), and the stack's node dying without running any handler (KILL: Java's pdeathsig).
-// TERM and INT sent to node itself are covered by local-stack.test.ts. STOP_TESTS=all adds the remaining variants.
+// Each case is one way out of the stack: npm forwarding the signal (TERM, INT), npm dying without forwarding (HUP, and
+// KILL: the stack's parent is gone and the stack notices it is orphaned), and the stack's node dying without running
+// any handler (KILL: Java's pdeathsig). TERM and INT sent to node itself are covered by local-stack.test.ts.
+// STOP_TESTS=all adds TERM and HUP sent to the stack's node.
 const CASES: { name: string; stop: (s: Started) => void }[] = [
   { name: 'SIGTERM to npm (the README)', stop: (s) => s.npm.kill('SIGTERM') },
   { name: 'SIGHUP to npm (terminal closed)', stop: (s) => s.npm.kill('SIGHUP') },
   { name: 'SIGINT to npm alone', stop: (s) => s.npm.kill('SIGINT') },
   { name: 'SIGKILL to the stack\'s node (no handler runs)', stop: (s) => process.kill(s.nodePid, 'SIGKILL') },
+  { name: 'SIGKILL to npm (the stack\'s parent dies)', stop: (s) => s.npm.kill('SIGKILL') },
   ...(process.env.STOP_TESTS === 'all' ? [
-    { name: 'SIGKILL to npm', stop: (s: Started) => s.npm.kill('SIGKILL') },
     { name: 'SIGTERM to the stack\'s node', stop: (s: Started) => process.kill(s.nodePid, 'SIGTERM') },
     { name: 'SIGHUP to the stack\'s node', stop: (s: Started) => process.kill(s.nodePid, 'SIGHUP') },
   ] : []),
