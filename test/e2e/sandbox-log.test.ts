@@ -15,7 +15,9 @@ describe('the sandbox log page', () => {
     // Another order, which the filter must leave out.
     await e.buy(page, 'ebook', 'create_direct_pay_by_user', 'utf-8');
 
-    const log = `${e.stack.sandbox.url}/sandbox`;
+    // Paused (?refresh=0, which every link on the page keeps) while the test clicks: a reload of the refreshing page
+    // that comes as a click navigates would undo the click, and on a crowded machine a page load takes seconds.
+    const log = `${e.stack.sandbox.url}/sandbox?refresh=0`;
     await page.goto(log);
     await page.goto(log); // a second view, so there are own page views to hide
     const kinds = await page.locator('#log tbody tr').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-kind')} ${r.lastElementChild?.textContent}`));
@@ -33,8 +35,14 @@ describe('the sandbox log page', () => {
     assert.deepEqual([...new Set(orders)], [outTradeNo], 'only the chosen order');
     await page.getByText('What the knobs do').waitFor();
     for (const knob of ['duplicate', 'delayMs', 'hold', 'drop', 'Release fifo / reverse']) await page.locator('#knob-help dt', { hasText: knob }).first().waitFor();
+    assert.equal(await page.locator('#sandbox-control').getAttribute('data-refresh'), '0');
+    await page.locator('#resume').click();
+    await page.waitForURL((url) => url.searchParams.get('refresh') === null);
     assert.equal(await page.locator('#sandbox-control').getAttribute('data-refresh'), '5');
+    await page.waitForEvent('load', { timeout: 120_000 }); // resumed: it reloads itself (5 s after loading)
+    assert.equal(new URL(page.url()).searchParams.get('order'), outTradeNo, 'resuming keeps the filter');
     await page.locator('#pause').click();
+    await page.waitForURL((url) => url.searchParams.get('refresh') === '0');
     assert.equal(await page.locator('#sandbox-control').getAttribute('data-refresh'), '0');
     assert.equal(new URL(page.url()).searchParams.get('order'), outTradeNo, 'pausing keeps the filter');
     await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-log-one-order.png'), fullPage: true });

@@ -94,13 +94,15 @@ ${rows}
 </tbody></table>
 </main>
 ${refresh ? `<script>
-(function tick() {
+// Counted from the end of loading, so a slow machine still gets REFRESH_SECONDS to read (and click) the page.
+function tick() {
   setTimeout(function () {
     var a = document.activeElement;
     if (a && a.closest && a.closest('form')) return tick(); // not while a knob is being edited
     location.reload();
   }, ${REFRESH_SECONDS * 1000});
-})();
+}
+if (document.readyState === 'complete') tick(); else window.addEventListener('load', tick);
 </script>` : ''}`,
     ' class="wide"',
   );
