@@ -76,6 +76,8 @@ export interface LocalStackOptions {
   publicBaseUrl?: string;
   /** Lines worth showing a person (sandbox activity); default: nowhere. */
   log?: (line: string) => void;
+  /** How the demo shop calls the API (default: global fetch); the browser tests check its calls against the API document. */
+  shopFetch?: typeof fetch;
 }
 
 export interface LocalStack {
@@ -209,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiUrl,
       token: handlerEnv.STOREFRONT_TOKEN!,
       links: [{ label: 'Alipay sandbox log 沙箱日志', href: `${sandbox.url}/sandbox` }],
+      ...(options.shopFetch ? { fetch: options.shopFetch } : {}),
     });
     const orderConsole = localConsole({ env: handlerEnv, apiUrl, sandbox });
     api.server.on('request', apiGatewayListener([...ROUTES, OPENAPI_ROUTE], {

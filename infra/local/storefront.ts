@@ -17,6 +17,8 @@ export interface StorefrontOptions {
   links?: { label: string; href: string }[];
   /** How the result page of an unpaid order checks again; DEFAULT_POLL (3 s backing off to 30 s, 16 checks) unless given. */
   poll?: PollSchedule;
+  /** How the shop calls the API (default: global fetch). Tests pass one that checks each exchange against the API document. */
+  fetch?: typeof fetch;
 }
 
 interface Product {
@@ -106,7 +108,7 @@ export function paymentRequest(product: Product, service: ServiceChoice, charset
 }
 
 async function callApi(opts: StorefrontOptions, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${opts.apiUrl}${path}`, {
+  const response = await (opts.fetch ?? fetch)(`${opts.apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${opts.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),

@@ -14,7 +14,7 @@ import { captureLogs, GENEROUS_BUDGETS } from './app-env.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { uniqueTableName } from './dynamodb.ts';
 import { FrontDoor } from './front-door.ts';
-import { contractFetch } from './openapi-contract.ts';
+import { checkFetched, ContractViolation, contractFetch } from './openapi-contract.ts';
 
 export const ARTIFACTS = path.resolve('test-artifacts', 'e2e');
 
@@ -44,6 +44,18 @@ export function useE2e(env: Record<string, string> = {}): E2e {
   const logs = captureLogs();
   const e = {} as E2e;
   const name = path.basename(process.argv[1] ?? 'e2e', '.test.ts');
+  // The demo shop's own calls to the API (POST /payments, GET /payments/{outTradeNo}) are checked against the API
+  // document too. A violation is collected, not thrown into the shop (which would only show the buyer an error page),
+  // and fails the file at the end with what the document refused.
+  const shopViolations: string[] = [];
+  const shopFetch: typeof fetch = async (input, init = {}) => {
+    const res = await fetch(input, init);
+    await checkFetched(String(input), init, res).catch((err: unknown) => {
+      if (!(err instanceof ContractViolation)) throw err;
+      shopViolations.push(err.message);
+    });
+    return res;
+  };
 
   before(async () => {
     e.door = await new FrontDoor().start();
@@ -58,6 +70,7 @@ export function useE2e(env: Record<string, string> = {}): E2e {
       publicBaseUrl: e.door.url,
       // 2 min → 6 ms … 15 h → 2.7 s: the real schedule, fast.
       sandbox: { retrySpeedup: 20_000 },
+      shopFetch,
     });
     e.door.target = e.stack.apiUrl;
     e.store = new DynamoDbPaymentStore(createDynamoClient(e.stack.env), { orders: tables.ORDERS_TABLE, notifications: tables.NOTIFICATIONS_TABLE });
@@ -71,6 +84,7 @@ export function useE2e(env: Record<string, string> = {}): E2e {
     await e.door?.stop();
     logs.restore();
     writeFileSync(path.join(ARTIFACTS, `handler-logs-${name}.jsonl`), logs.lines.join(''));
+    assert.deepEqual(shopViolations, [], 'the demo shop\'s calls to the API break the API document (infra/api/openapi.json)');
   });
 
   e.buy = async (page, product, service, charset) => {

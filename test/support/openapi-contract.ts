@@ -176,6 +176,12 @@ export const apiContract = (): ApiContract => (shared ??= ApiContract.load());
 /** fetch for the storefront API: the exchange is checked against the document before the answer is handed back. */
 export async function contractFetch(url: string, init: RequestInit = {}): Promise<Response> {
   const res = await fetch(url, init);
+  await checkFetched(url, init, res);
+  return res;
+}
+
+/** Checks one fetch exchange against the document (throws ContractViolation); the response stays unread. */
+export async function checkFetched(url: string, init: RequestInit, res: Response): Promise<void> {
   const body = await res.clone().text();
   const headers: Record<string, string> = {};
   res.headers.forEach((v, k) => (headers[k] = v));
@@ -183,5 +189,4 @@ export async function contractFetch(url: string, init: RequestInit = {}): Promis
   new Headers(init.headers).forEach((v, k) => (requestHeaders[k] = v));
   const requestBody = typeof init.body === 'string' ? init.body : init.body === undefined || init.body === null ? undefined : Buffer.from(init.body as ArrayBuffer);
   apiContract().check({ method: init.method ?? 'GET', path: new URL(url).pathname, requestHeaders, ...(requestBody === undefined ? {} : { requestBody }), status: res.status, headers, body });
-  return res;
 }
