@@ -39,11 +39,20 @@ const cp = (unit: number) => `U+${unit.toString(16).toUpperCase().padStart(4, '0
 describe('iconv-lite in the Lambda bundles (GBK only)', () => {
   let gbkOnly: Iconv;
   let inputs: string[];
+  let code: string;
 
   before(async () => {
     const built = await bundle('module.exports = require("iconv-lite");');
     gbkOnly = load(built.code) as Iconv;
     inputs = built.inputs;
+    code = built.code;
+  });
+
+  test('keeps both tables as JSON text parsed on first use, not as array literals every cold start scans', () => {
+    // The first rows of each table, as they appear inside the JSON text (string-escaped once more).
+    assert.match(code, /module\d*\.exports = JSON\.parse\((["'`])\[\[\\?"0\\?",/, 'cp936.json');
+    assert.match(code, /module\d*\.exports = JSON\.parse\((["'`])\[\[\\?"a140\\?",/, 'gbk-added.json');
+    assert.doesNotMatch(code, /module\d*\.exports = \[\[/, 'no table as an array literal');
   });
 
   test('bundles the GBK tables (cp936 + gbk-added) and no other table or encoding module', () => {
