@@ -5,18 +5,12 @@ import { decide, type Decision } from '../../shared/orders/decide.ts';
 import type { Order, TradeEvent } from '../../shared/orders/order.ts';
 import type { Fen } from '../../shared/alipay/amount.ts';
 import { classifyMove, laterRefund } from '../../shared/orders/trade-status.ts';
+import { anOrder, TEST_ORDER_PARTNER } from '../support/orders.ts';
 
-const PARTNER = '2088101568358171';
+const PARTNER = TEST_ORDER_PARTNER;
 const ctx = { partner: PARTNER };
 
-function order(over: Partial<Order> = {}): Order {
-  return {
-    outTradeNo: 'T-1', service: 'create_direct_pay_by_user', kind: 'instant', subject: '测试商品',
-    amountFen: 1000 as Fen, acceptedAmountsFen: [1000 as Fen], partner: PARTNER, sellerId: PARTNER, charset: 'utf-8',
-    status: 'CREATED', version: 1, history: [], anomalies: [], createdAt: '2026-11-24T00:00:00.000Z',
-    updatedAt: '2026-11-24T00:00:00.000Z', gatewayParams: {}, ...over,
-  };
-}
+const order = anOrder;
 
 function event(tradeStatus: string, over: Partial<TradeEvent> = {}): TradeEvent {
   return {

@@ -6,18 +6,12 @@ import { deriveOrderEvents, type OrderDomainEvent } from '../../shared/events/or
 import { decide } from '../../shared/orders/decide.ts';
 import type { Order, OrderEvent, RefundResultEvent, TradeEvent } from '../../shared/orders/order.ts';
 import { requestRefund } from '../../shared/orders/refunds.ts';
+import { anOrder, TEST_ORDER_PARTNER } from '../support/orders.ts';
 
-const PARTNER = '2088101568358171';
+const PARTNER = TEST_ORDER_PARTNER;
 const TRADE = '2026112421001004380280045538';
 
-function order(over: Partial<Order> = {}): Order {
-  return {
-    outTradeNo: 'T-1', service: 'create_direct_pay_by_user', kind: 'instant', subject: '测试商品',
-    amountFen: 1000 as Fen, acceptedAmountsFen: [1000 as Fen], partner: PARTNER, sellerId: PARTNER, charset: 'utf-8',
-    status: 'CREATED', version: 1, history: [], anomalies: [], createdAt: '2026-11-24T00:00:00.000Z',
-    updatedAt: '2026-11-24T00:00:00.000Z', gatewayParams: {}, ...over,
-  };
-}
+const order = anOrder;
 
 let n = 0;
 const trade = (tradeStatus: string, over: Partial<TradeEvent> = {}): TradeEvent => ({
