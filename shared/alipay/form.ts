@@ -42,53 +42,62 @@ function hexValue(b: number): number {
 export function percentDecodeBytes(input: Uint8Array, what = 'value'): Buffer {
   checkBytes(input, 'percentDecodeBytes');
   const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  return decodeRange(bytes, 0, bytes.length, { buffer: Buffer.allocUnsafe(bytes.length), used: 0 }, what);
-}
-
-/** Where escaped components are decoded to: one buffer per form (as long as its input), filled up to `used`. */
-interface Scratch {
-  buffer: Buffer;
-  used: number;
-}
-
-// Decodes bytes[start, end); a component with escapes is written into the scratch buffer. Verifying a notification
-// is a couple of microseconds of MD5, so this creates no Buffer but the view it returns, and names the component
-// (`what`: a label, or the pair's number and, for a value, its name) only on error.
-function decodeRange(bytes: Buffer, start: number, end: number, out: Scratch, what: string | number, name?: Buffer): Buffer {
-  let i = start;
-  while (i < end && bytes[i] !== PLUS && bytes[i] !== PERCENT) i++;
-  if (i === end) return bytes.subarray(start, end);
-  const scratch = out.buffer;
-  const at = out.used;
-  let n = at;
-  for (let j = start; j < i; j++) scratch[n++] = bytes[j]!;
-  for (; i < end; i++) {
+  let i = 0;
+  while (i < bytes.length && bytes[i] !== PLUS && bytes[i] !== PERCENT) i++;
+  if (i === bytes.length) return bytes;
+  const out = Buffer.allocUnsafe(bytes.length);
+  bytes.copy(out, 0, 0, i);
+  let n = i;
+  for (; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b === PLUS) {
-      scratch[n++] = SPACE;
-    } else if (b === PERCENT) {
-      const hi = i + 1 < end ? hexValue(bytes[i + 1]!) : -1;
-      const lo = i + 2 < end ? hexValue(bytes[i + 2]!) : -1;
-      if (hi < 0 || lo < 0) {
-        const seen = bytes.toString('latin1', i, Math.min(i + 3, end));
-        const label = typeof what === 'string' ? what : name ? `the value of "${name.toString('latin1')}"` : `parameter name #${what}`;
-        throw new AlipayError('MALFORMED_FORM', `malformed percent-escape "${seen}" at byte ${i - start} of ${label}: "%" must be followed by two hex digits`);
-      }
-      scratch[n++] = hi * 16 + lo;
+    if (b === PLUS) out[n++] = SPACE;
+    else if (b !== PERCENT) out[n++] = b;
+    else {
+      const v = escapedByte(bytes, i);
+      if (v < 0) throw malformedEscape(bytes, i, 0, [], what);
+      out[n++] = v;
       i += 2;
-    } else {
-      scratch[n++] = b;
     }
   }
-  out.used = n;
-  return scratch.subarray(at, n);
+  return out.subarray(0, n);
+}
+
+// The byte `%XX` at bytes[i] stands for, or -1. "&" and "=" are not hex digits, so this never reads past a component.
+function escapedByte(bytes: Uint8Array, i: number): number {
+  const hi = i + 1 < bytes.length ? hexValue(bytes[i + 1]!) : -1;
+  const lo = i + 2 < bytes.length ? hexValue(bytes[i + 2]!) : -1;
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+// The error for a bad escape at bytes[i] in the component starting at `start`, which ends at a `stop` byte (-1: none).
+function malformedEscape(bytes: Buffer, i: number, start: number, stops: readonly number[], label: string): AlipayError {
+  let end = i + 1;
+  while (end < Math.min(i + 3, bytes.length) && !stops.includes(bytes[end]!)) end++;
+  const seen = bytes.toString('latin1', i, end);
+  return new AlipayError('MALFORMED_FORM', `malformed percent-escape "${seen}" at byte ${i - start} of ${label}: "%" must be followed by two hex digits`);
 }
 
 /**
- * Calls `pair(name, value)` for each name=value of a form body or raw query string, in order, both percent-decoded
- * to bytes (views of the input where nothing was escaped). Empty segments (`a=1&&b=2`) are skipped.
+ * A form body or raw query string, percent-decoded in one pass. `bytes` holds the decoded names and values with the
+ * "=" and "&" between them; field i's name is bytes[at[5i], at[5i+1]), its value bytes[at[5i+2], at[5i+3]), and
+ * at[5i+4] holds its FIELD_* flags. Fields keep their order; empty segments (`a=1&&b=2`) are not fields.
+ * Verifying a notification is a couple of microseconds of MD5, so reading one makes no Buffer or string per field.
  */
-export function forEachFormPair(body: Uint8Array | string, pair: (name: Buffer, value: Buffer) => void): void {
+export interface DecodedForm {
+  readonly bytes: Buffer;
+  readonly at: readonly number[];
+  readonly count: number;
+}
+
+/** The name has a byte >= 0x80. */
+export const FIELD_NAME_HIGH = 1;
+/** The value has a byte >= 0x80 (it is not ASCII, so its charset matters). */
+export const FIELD_VALUE_HIGH = 2;
+/** The name holds an escaped "=" or "&". */
+export const FIELD_NAME_SEPARATOR = 4;
+
+/** Decodes a form body or raw query string; a malformed escape is a MALFORMED_FORM error naming where it is. */
+export function decodeForm(body: Uint8Array | string): DecodedForm {
   if (typeof body !== 'string') checkBytes(body, 'parseFormBytes');
   if (typeof body === 'string' && /[^\u0000-\u00ff]/.test(body)) {
     throw new AlipayError(
@@ -96,43 +105,85 @@ export function forEachFormPair(body: Uint8Array | string, pair: (name: Buffer, 
       'parseFormBytes got a decoded JS string with non-Latin-1 characters: pass the raw body bytes (a Buffer) so the signature can be checked',
     );
   }
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'latin1') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  let scratch: Scratch | undefined;
-  let start = 0;
+  const src = typeof body === 'string' ? Buffer.from(body, 'latin1') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const length = src.length;
+  // Decoding only shortens, so the output fits in the input's length.
+  const out = Buffer.allocUnsafe(length);
+  const at = scratch; // filled here, copied out once at the end
   let count = 0;
-  const length = bytes.length;
-  while (start <= length) {
-    // One plain loop per pair finds its "=", its end and whether either side has escapes: a native call (indexOf)
-    // per pair costs more than scanning its few bytes here, and most components are copied from nowhere.
-    let eq = -1;
-    let escapedName = false;
-    let escapedValue = false;
-    let end = start;
-    for (; end < length; end++) {
-      const b = bytes[end]!;
-      if (b === AMP) break;
-      if (b === EQ && eq < 0) eq = end;
-      else if (b === PLUS || b === PERCENT) {
-        if (eq < 0) escapedName = true;
-        else escapedValue = true;
+  let n = 0;
+  let i = 0;
+  while (i < length) {
+    if (src[i] === AMP) {
+      i++; // an empty segment
+      continue;
+    }
+    if (count > 0) out[n++] = AMP;
+    let flags = 0;
+    const nameStart = n;
+    const nameFrom = i;
+    for (; i < length; i++) {
+      let b = src[i]!;
+      if (b === AMP || b === EQ) break;
+      if (b === PLUS) b = SPACE;
+      else if (b === PERCENT) {
+        b = escapedByte(src, i);
+        if (b < 0) throw malformedEscape(src, i, nameFrom, [AMP, EQ], `parameter name #${count + 1}`);
+        if (b === EQ || b === AMP) flags |= FIELD_NAME_SEPARATOR;
+        i += 2;
+      }
+      if (b >= 0x80) flags |= FIELD_NAME_HIGH;
+      out[n++] = b;
+    }
+    const nameEnd = n;
+    let valueStart = n;
+    if (i < length && src[i] === EQ) {
+      out[n++] = EQ;
+      valueStart = n;
+      const valueFrom = ++i;
+      for (; i < length; i++) {
+        let b = src[i]!;
+        if (b === AMP) break;
+        if (b === PLUS) b = SPACE;
+        else if (b === PERCENT) {
+          b = escapedByte(src, i);
+          if (b < 0) throw malformedEscape(src, i, valueFrom, [AMP], `the value of "${out.toString('latin1', nameStart, nameEnd)}"`);
+          i += 2;
+        }
+        if (b >= 0x80) flags |= FIELD_VALUE_HIGH;
+        out[n++] = b;
       }
     }
-    if (end > start) {
-      const nameEnd = eq < 0 ? end : eq;
-      const valueStart = eq < 0 ? end : eq + 1;
-      if ((escapedName || escapedValue) && !scratch) scratch = { buffer: Buffer.allocUnsafe(length), used: 0 };
-      count++;
-      const name = escapedName ? decodeRange(bytes, start, nameEnd, scratch!, count) : bytes.subarray(start, nameEnd);
-      pair(name, escapedValue ? decodeRange(bytes, valueStart, end, scratch!, count, name) : bytes.subarray(valueStart, end));
-    }
-    start = end + 1;
+    const slot = 5 * count++;
+    if (slot + 5 > at.length) at.length = 2 * at.length; // a form longer than any seen so far
+    at[slot] = nameStart;
+    at[slot + 1] = nameEnd;
+    at[slot + 2] = valueStart;
+    at[slot + 3] = n;
+    at[slot + 4] = flags;
+    i++; // past the "&"
   }
+  return { bytes: out.subarray(0, n), at: at.slice(0, 5 * count), count };
+}
+
+// decodeForm's field list while it reads one form, kept between calls (one call at a time: it never awaits).
+const scratch: number[] = new Array(5 * 64).fill(0);
+
+/** Field i's name bytes (a view). */
+export function fieldName(form: DecodedForm, i: number): Buffer {
+  return form.bytes.subarray(form.at[5 * i]!, form.at[5 * i + 1]!);
+}
+
+/** Field i's value bytes (a view). */
+export function fieldValue(form: DecodedForm, i: number): Buffer {
+  return form.bytes.subarray(form.at[5 * i + 2]!, form.at[5 * i + 3]!);
 }
 
 /** Parses a form body or raw query string into byte pairs, in order. Empty segments (`a=1&&b=2`) are skipped. */
 export function parseFormBytes(body: Uint8Array | string): FormPair[] {
+  const form = decodeForm(body);
   const pairs: FormPair[] = [];
-  forEachFormPair(body, (name, value) => pairs.push({ name, value }));
+  for (let i = 0; i < form.count; i++) pairs.push({ name: fieldName(form, i), value: fieldValue(form, i) });
   return pairs;
 }
 

@@ -1,7 +1,7 @@
 // Parameters as the signature sees them: name -> value BYTES, whatever charset they came in.
 import { AlipayError } from './errors.ts';
 import { type Charset, encodeText, decodeText } from './charset.ts';
-import { type FormPair, forEachFormPair } from './form.ts';
+import { type FormPair } from './form.ts';
 
 /** Parameter name (its bytes read as Latin-1, so byte order = string order) -> value bytes. */
 export type ByteParams = ReadonlyMap<string, Buffer>;
@@ -18,16 +18,6 @@ export function byteParamsFromForm(pairs: readonly FormPair[]): ByteParams {
     }
     addParam(params, pair.name, pair.value);
   }
-  return params;
-}
-
-/**
- * Parses a form body or raw query string straight into parameters: what byteParamsFromForm(parseFormBytes(body))
- * gives, without the list of pairs between (this is every notification's first step).
- */
-export function byteParamsFromBody(body: Uint8Array | string): ByteParams {
-  const params = new Map<string, Buffer>();
-  forEachFormPair(body, (name, value) => addParam(params, name, value));
   return params;
 }
 

@@ -2,10 +2,9 @@
 // -> a verified message. Nothing here decodes to text before the signature is checked.
 import { type Charset, decodeText, isValidUtf8 } from './charset.ts';
 import { isAlipayError } from './errors.ts';
-import { parseFormBytes } from './form.ts';
+import { type DecodedForm, decodeForm, FIELD_NAME_SEPARATOR, FIELD_VALUE_HIGH, fieldValue, parseFormBytes } from './form.ts';
 import { isOutTradeNo } from './services.ts';
-import { type ByteParams, byteParamsFromBody } from './params.ts';
-import { verifyBytes, type VerifyFailure } from './sign.ts';
+import { findField, verifyForm, type VerifyFailure, type VerifyResult } from './sign.ts';
 
 /** A message whose signature matched our key. */
 export interface VerifiedMessage {
@@ -23,30 +22,42 @@ export type Received = { ok: true; message: VerifiedMessage } | { ok: false; rea
  * accounts. A refusal says why, in words a merchant can act on; it never includes the key.
  */
 export function receiveMessage(raw: Uint8Array, key: string, charsetHint: Charset): Received {
-  let params: ByteParams;
+  let form: DecodedForm;
+  let verdict: VerifyResult;
   try {
-    params = byteParamsFromBody(raw);
+    form = decodeForm(raw);
+    if (form.count === 0) return { ok: false, reason: 'malformed', detail: 'the message has no parameters' };
+    for (let i = 0; i < form.count; i++) {
+      // A name holding "=" or "&" (percent-encoded) rewrites the presign's structure: no genuine message has one.
+      if (form.at[5 * i + 4]! & FIELD_NAME_SEPARATOR) return { ok: false, reason: 'malformed', detail: 'a parameter name contains "=" or "&"' };
+    }
+    verdict = verifyForm(form, key); // a name given twice cannot be read, so it throws
   } catch (err) {
     if (isAlipayError(err)) return { ok: false, reason: 'malformed', detail: err.message };
     throw err;
   }
-  if (params.size === 0) return { ok: false, reason: 'malformed', detail: 'the message has no parameters' };
-  for (const name of params.keys()) {
-    // A name holding "=" or "&" (percent-encoded) rewrites the presign's structure: no genuine message has one.
-    if (/[=&]/.test(name)) return { ok: false, reason: 'malformed', detail: 'a parameter name contains "=" or "&"' };
-  }
-  const verdict = verifyBytes(params, key);
   if (!verdict.valid) return { ok: false, reason: verdict.reason, detail: verdict.message };
-  const charset = charsetOf(params, charsetHint);
+  const charset = charsetOf(form, charsetHint);
+  // Names and ASCII values are read from one Latin-1 string of the whole form; only other values need their charset.
+  const text = form.bytes.toString('latin1');
   const fields: Record<string, string> = {};
-  for (const [name, value] of params) fields[name] = decodeText(value, charset);
+  for (let i = 0, at = form.at; i < form.count; i++) {
+    fields[text.slice(at[5 * i]!, at[5 * i + 1]!)] = at[5 * i + 4]! & FIELD_VALUE_HIGH
+      ? decodeText(fieldValue(form, i), charset)
+      : text.slice(at[5 * i + 2]!, at[5 * i + 3]!);
+  }
   return { ok: true, message: { fields, charset } };
 }
 
-function charsetOf(params: ByteParams, hint: Charset): Charset {
-  const declared = params.get('_input_charset')?.toString('latin1').toLowerCase();
+function charsetOf(form: DecodedForm, hint: Charset): Charset {
+  const i = findField(form, '_input_charset');
+  const declared = i < 0 ? undefined : fieldValue(form, i).toString('latin1').toLowerCase();
   const charset: Charset = declared === 'gbk' || declared === 'gb2312' ? 'gbk' : declared === 'utf-8' ? 'utf-8' : hint;
-  if (charset === 'utf-8' && ![...params.values()].every((v) => isValidUtf8(v))) return 'gbk';
+  if (charset === 'utf-8') {
+    for (let f = 0; f < form.count; f++) {
+      if (form.at[5 * f + 4]! & FIELD_VALUE_HIGH && !isValidUtf8(fieldValue(form, f))) return 'gbk';
+    }
+  }
   return charset;
 }
 

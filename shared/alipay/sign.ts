@@ -1,11 +1,13 @@
 // The legacy MD5 signature: presign = sorted k=v& of raw values (minus sign, sign_type, empty values), md5(presign + key).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AlipayError } from './errors.ts';
 import { type Charset, decodeText, encodeText } from './charset.ts';
+import { type DecodedForm } from './form.ts';
 import { type ByteParams, byteParamsFromStrings } from './params.ts';
 
+const UNSIGNED = ['sign', 'sign_type'] as const;
 /** Parameters never signed. */
-export const UNSIGNED_PARAMS: ReadonlySet<string> = new Set(['sign', 'sign_type']);
+export const UNSIGNED_PARAMS: ReadonlySet<string> = new Set(UNSIGNED);
 
 function checkParams(params: unknown): asserts params is ByteParams {
   if (!(params instanceof Map)) throw new AlipayError('INVALID_INPUT', 'parameters must be a Map of name -> bytes (ByteParams)');
@@ -20,38 +22,137 @@ function checkParams(params: unknown): asserts params is ByteParams {
 /** Names that take part in the signature, in byte order. */
 export function signedNames(params: ByteParams): string[] {
   checkParams(params);
-  return namesToSign(params);
-}
-
-function namesToSign(params: ByteParams): string[] {
-  const names: string[] = [];
-  params.forEach((value, name) => {
-    if (value.length > 0 && !UNSIGNED_PARAMS.has(name)) names.push(name);
-  });
-  // Names are Latin-1 views of bytes, so UTF-16 code-unit order is byte order ('A' < '_' < 'a', 'a10' < 'a2').
-  // The default sort compares code units, the same order, without a call per comparison.
-  return names.sort();
+  const form = formOfParams(params);
+  return signedFields(form).map((i) => form.bytes.toString('latin1', form.at[5 * i]!, form.at[5 * i + 1]!));
 }
 
 /** The exact bytes that get hashed before the key: `k1=v1&k2=v2…`, raw values, no URL-encoding. */
-export function presignBytes(params: ByteParams, names: readonly string[] = signedNames(params)): Buffer {
-  // One buffer filled by plain loops: a Buffer (or a native call) per name, "=" and "&" cost more than the MD5 itself.
-  const values: Buffer[] = new Array(names.length);
-  let length = names.length > 0 ? names.length - 1 : 0;
-  for (let k = 0; k < names.length; k++) {
-    const value = params.get(names[k]!)!;
-    values[k] = value;
-    length += names[k]!.length + 1 + value.length;
+export function presignBytes(params: ByteParams, names?: readonly string[]): Buffer {
+  checkParams(params);
+  if (names === undefined) {
+    const form = formOfParams(params);
+    return presignOf(form, fieldOrder(form), true, findField(form, UNSIGNED[0]), findField(form, UNSIGNED[1]));
   }
-  const out = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (let k = 0; k < names.length; k++) {
-    const name = names[k]!;
-    if (at > 0) out[at++] = 0x26; // &
-    for (let i = 0; i < name.length; i++) out[at++] = name.charCodeAt(i); // Latin-1: one byte per code unit
-    out[at++] = 0x3d; // =
-    const value = values[k]!;
-    for (let i = 0; i < value.length; i++) out[at++] = value[i]!;
+  // The given names in the given order (explain.ts tries the orders and selections other signers use).
+  const form = formOfParams(params, names);
+  return presignOf(form, names.map((_, i) => i), false);
+}
+
+// Parameters as a DecodedForm (the shape a received message is verified in), in map order or in the order of `names`.
+function formOfParams(params: ByteParams, names: readonly string[] = [...params.keys()]): DecodedForm {
+  let length = 0;
+  for (const name of names) {
+    const value = params.get(name);
+    if (value === undefined) throw new AlipayError('INVALID_INPUT', `presign: no parameter "${name}"`, name);
+    length += name.length + value.length + 2;
+  }
+  const bytes = Buffer.allocUnsafe(length);
+  const at: number[] = [];
+  let n = 0;
+  for (const name of names) {
+    const value = params.get(name)!;
+    const nameStart = n;
+    n += bytes.write(name, n, 'latin1');
+    const nameEnd = n;
+    bytes[n++] = 0x3d; // =
+    n += value.length === 0 ? 0 : Buffer.from(value.buffer, value.byteOffset, value.length).copy(bytes, n);
+    at.push(nameStart, nameEnd, nameEnd + 1, n, 0);
+    bytes[n++] = 0x26; // &
+  }
+  return { bytes: bytes.subarray(0, n), at, count: names.length };
+}
+
+// Byte order of the names of fields a and b.
+function compareNames(bytes: Buffer, at: readonly number[], a: number, b: number): number {
+  let i = at[5 * a]!;
+  let j = at[5 * b]!;
+  const iEnd = at[5 * a + 1]!;
+  const jEnd = at[5 * b + 1]!;
+  for (; i < iEnd && j < jEnd; i++, j++) {
+    const d = bytes[i]! - bytes[j]!;
+    if (d !== 0) return d;
+  }
+  return iEnd - i - (jEnd - j);
+}
+
+/**
+ * The form's fields in byte order of their names. A name given twice or an empty name is a MALFORMED_FORM error:
+ * which of two values would the signature be over?
+ */
+export function fieldOrder(form: DecodedForm): number[] {
+  const { bytes, at, count } = form;
+  const order: number[] = new Array(count);
+  // Each name's first four bytes as one number: most comparisons end there, without a loop over the bytes.
+  const keys: number[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const start = at[5 * i]!;
+    const length = at[5 * i + 1]! - start;
+    if (length === 0) throw new AlipayError('MALFORMED_FORM', 'a parameter has an empty name');
+    keys[i] = (bytes[start]! * 0x1000000) + (length > 1 ? bytes[start + 1]! << 16 : 0) + (length > 2 ? bytes[start + 2]! << 8 : 0) + (length > 3 ? bytes[start + 3]! : 0);
+    order[i] = i;
+  }
+  if (count > 32) order.sort((a, b) => keys[a]! - keys[b]! || compareNames(bytes, at, a, b));
+  else {
+    // Insertion sort: a notification has about twenty fields, often nearly in order already.
+    for (let k = 1; k < count; k++) {
+      const field = order[k]!;
+      let j = k - 1;
+      while (j >= 0 && (keys[order[j]!]! - keys[field]! || compareNames(bytes, at, order[j]!, field)) > 0) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = field;
+    }
+  }
+  for (let k = 1; k < count; k++) {
+    if (compareNames(bytes, at, order[k - 1]!, order[k]!) === 0) {
+      const name = bytes.toString('latin1', at[5 * order[k]!]!, at[5 * order[k]! + 1]!);
+      throw new AlipayError('MALFORMED_FORM', `parameter "${name}" appears more than once`, name);
+    }
+  }
+  return order;
+}
+
+// True when field i's name is `name` (ASCII).
+function isNamed(form: DecodedForm, i: number, name: string): boolean {
+  const start = form.at[5 * i]!;
+  if (form.at[5 * i + 1]! - start !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (form.bytes[start + k] !== name.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The first field named `name` (ASCII), or -1. */
+export function findField(form: DecodedForm, name: string): number {
+  for (let i = 0; i < form.count; i++) if (isNamed(form, i, name)) return i;
+  return -1;
+}
+
+// Whether field i is signed: every one but sign and sign_type (at their places `sign` and `signType`, -1 when absent),
+// and not those with an empty value. A name is never given twice here: fieldOrder refuses that.
+function isSigned(form: DecodedForm, i: number, sign: number, signType: number): boolean {
+  return i !== sign && i !== signType && form.at[5 * i + 3]! > form.at[5 * i + 2]!;
+}
+
+/** The signed fields of a form, in byte order of their names. */
+function signedFields(form: DecodedForm): number[] {
+  const [sign, signType] = [findField(form, UNSIGNED[0]), findField(form, UNSIGNED[1])];
+  return fieldOrder(form).filter((i) => isSigned(form, i, sign, signType));
+}
+
+// `name=value` of the fields in `order`, joined by "&", in one buffer filled by a plain loop: a Buffer (or a native
+// call) per field costs more than the MD5 itself. With `signedOnly`, only the signed ones (sign and sign_type at their
+// places `sign` and `signType`). A field's name, "=" and value lie together in the form's bytes whenever its value is
+// not empty (and always in a form made from parameters), so each is one range.
+function presignOf(form: DecodedForm, order: readonly number[], signedOnly: boolean, sign = -1, signType = -1): Buffer {
+  const { bytes, at } = form;
+  let length = -1;
+  for (const i of order) if (!signedOnly || isSigned(form, i, sign, signType)) length += at[5 * i + 3]! - at[5 * i]! + 1;
+  const out = Buffer.allocUnsafe(Math.max(0, length));
+  let n = 0;
+  for (const i of order) {
+    if (signedOnly && !isSigned(form, i, sign, signType)) continue;
+    if (n > 0) out[n++] = 0x26; // &
+    for (let j = at[5 * i]!, end = at[5 * i + 3]!; j < end; j++) out[n++] = bytes[j]!;
   }
   return out;
 }
@@ -104,8 +205,6 @@ export type VerifyFailure =
 
 export type VerifyResult = { valid: true } | { valid: false; reason: VerifyFailure; message: string };
 
-const SIGN_FORMAT = /^[0-9a-f]{32}$/;
-
 /**
  * Checks `sign` over the received bytes. Only sign_type=MD5 is accepted: anything else could be a downgrade.
  * The comparison is constant-time.
@@ -113,34 +212,65 @@ const SIGN_FORMAT = /^[0-9a-f]{32}$/;
 export function verifyBytes(params: ByteParams, key: string): VerifyResult {
   checkKey(key);
   checkParams(params);
-  const signType = params.get('sign_type');
-  const sign = params.get('sign');
-  if (sign === undefined || sign.length === 0) {
+  return verifyForm(formOfParams(params), key);
+}
+
+// 0-15 for a lowercase hex digit, -1 for anything else (Alipay writes the sign in lowercase).
+function lowerHex(b: number): number {
+  return b >= 0x30 && b <= 0x39 ? b - 0x30 : b >= 0x61 && b <= 0x66 ? b - 0x57 : -1;
+}
+
+/**
+ * Checks `sign` over a decoded form, as received. A name given twice (or empty) is a MALFORMED_FORM error, not a
+ * verdict: the message cannot be read. Only sign_type=MD5 is accepted; the comparison is constant-time.
+ */
+export function verifyForm(form: DecodedForm, key: string): VerifyResult {
+  checkKey(key);
+  const order = fieldOrder(form);
+  const { bytes, at } = form;
+  const sign = findField(form, UNSIGNED[0]);
+  const signType = findField(form, UNSIGNED[1]);
+  if (sign < 0 || at[5 * sign + 3] === at[5 * sign + 2]) {
     return { valid: false, reason: 'missing_sign', message: 'no "sign" parameter: the message is unsigned' };
   }
-  if (signType === undefined || signType.length === 0) {
+  if (signType < 0 || at[5 * signType + 3] === at[5 * signType + 2]) {
     return { valid: false, reason: 'missing_sign_type', message: 'no "sign_type" parameter (expected "MD5")' };
   }
-  const st = signType.toString('latin1');
-  if (st !== 'MD5') {
+  if (!isValue(form, signType, 'MD5')) {
     return {
       valid: false,
       reason: 'unsupported_sign_type',
-      message: `sign_type "${st}" is not accepted: only "MD5" (upper case) is, so a message cannot choose a weaker check`,
+      message: `sign_type "${bytes.toString('latin1', at[5 * signType + 2]!, at[5 * signType + 3]!)}" is not accepted: only "MD5" (upper case) is, so a message cannot choose a weaker check`,
     };
   }
-  const received = sign.toString('latin1');
-  if (!SIGN_FORMAT.test(received)) {
+  const signStart = at[5 * sign + 2]!;
+  const signLength = at[5 * sign + 3]! - signStart;
+  let wellFormed = signLength === 32;
+  for (let k = 0; wellFormed && k < 32; k++) wellFormed = lowerHex(bytes[signStart + k]!) >= 0;
+  if (!wellFormed) {
     return {
       valid: false,
       reason: 'malformed_sign',
-      message: `sign is not 32 lowercase hex characters (got ${received.length} characters)`,
+      message: `sign is not 32 lowercase hex characters (got ${signLength} characters)`,
     };
   }
   // The key is ASCII by format, so its bytes are the same in either charset.
-  const expected = createHash('md5').update(presignBytes(params, namesToSign(params))).update(keyBytes(key)).digest();
-  if (!timingSafeEqual(expected, Buffer.from(received, 'hex'))) {
+  const expected = createHash('md5').update(presignOf(form, order, true, sign, signType)).update(keyBytes(key)).digest();
+  // Constant-time: every byte is compared whatever the first difference.
+  let difference = 0;
+  for (let k = 0; k < 16; k++) {
+    difference |= expected[k]! ^ (lowerHex(bytes[signStart + 2 * k]!) * 16 + lowerHex(bytes[signStart + 2 * k + 1]!));
+  }
+  if (difference !== 0) {
     return { valid: false, reason: 'mismatch', message: 'sign does not match the parameters and key' };
   }
   return { valid: true };
+}
+
+// True when field i's value is `text` (ASCII).
+function isValue(form: DecodedForm, i: number, text: string): boolean {
+  const start = form.at[5 * i + 2]!;
+  if (form.at[5 * i + 3]! - start !== text.length) return false;
+  for (let k = 0; k < text.length; k++) if (form.bytes[start + k] !== text.charCodeAt(k)) return false;
+  return true;
 }

@@ -11,10 +11,11 @@ import {
   percentEncodeBytes,
   type FormPair,
 } from '../../shared/alipay/form.ts';
-import { byteParamsFromBody, byteParamsFromForm, byteParamsFromStrings, decodeParams, textParam, type ByteParams } from '../../shared/alipay/params.ts';
+import { byteParamsFromForm, byteParamsFromStrings, decodeParams, textParam, type ByteParams } from '../../shared/alipay/params.ts';
 import { decodeText } from '../../shared/alipay/charset.ts';
 import { AlipayError } from '../../shared/alipay/errors.ts';
 import { assertAlipayError } from '../support/assert-alipay-error.ts';
+import { readForm } from '../support/presign-oracle.ts';
 
 /** The pairs as [name, value] strings, bytes read as Latin-1 so every byte is visible. */
 function latin1Pairs(pairs: FormPair[]): [string, string][] {
@@ -170,27 +171,34 @@ describe('byteParamsFromForm / textParam / decodeParams', () => {
   });
 });
 
-describe('byteParamsFromBody (the notify path: parse and collect in one pass)', () => {
-  /** What the two steps give: the parameters, or the error's code (a body with two faults may name either first). */
-  const outcome = (f: () => ByteParams) => {
+describe('parseFormBytes + byteParamsFromForm against the protocol notes (test/support/presign-oracle.ts readForm, written apart)', () => {
+  /** The parameters as Latin-1 text, or the error's code. */
+  const ours = (body: Buffer) => {
     try {
-      return { params: [...f()].map(([n, v]) => [n, v.toString('latin1')]) };
+      return { params: [...byteParamsFromForm(parseFormBytes(body))].map(([n, v]) => [n, v.toString('latin1')]) };
     } catch (err) {
       return { error: err instanceof AlipayError ? err.code : String(err) };
     }
   };
+  /** The oracle has no rule for an empty name; we refuse one (which parameter would it be?). */
+  const oracle = (body: Buffer) => {
+    const read = readForm(body);
+    if ('why' in read || read.params.has('')) return { error: 'MALFORMED_FORM' };
+    return { params: [...read.params].map(([n, v]) => [n, v.toString('latin1')]) };
+  };
 
-  test('given any bytes made of separators, escapes (good and broken) and text, it gives what byteParamsFromForm(parseFormBytes()) gives, or refuses as it does', () => {
+  test('given any bytes made of separators, escapes (good and broken) and text, it reads what the oracle reads, or refuses as it does', () => {
     const piece = fc.constantFrom('a', 'b', 'sign', '=', '&', '+', '%', '%2', '%41', '%e6', '%zz', '%26', '%3D', '\xe6', '\xb2\xe2', '');
     fc.assert(fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
       const body = Buffer.from(pieces.join(''), 'latin1');
-      assert.deepEqual(outcome(() => byteParamsFromBody(body)), outcome(() => byteParamsFromForm(parseFormBytes(body))));
+      assert.deepEqual(ours(body), oracle(body));
     }), { numRuns: 2_000 });
   });
 
   test('given a malformed escape, the error names the parameter it is in', () => {
-    assert.match(assertAlipayError(() => byteParamsFromBody(Buffer.from('a=1&subject=%E6%A')), 'MALFORMED_FORM').message, /the value of "subject"/);
-    assert.match(assertAlipayError(() => byteParamsFromBody(Buffer.from('a=1&s%G=1')), 'MALFORMED_FORM').message, /parameter name #2/);
+    assert.match(assertAlipayError(() => parseFormBytes(Buffer.from('a=1&subject=%E6%A')), 'MALFORMED_FORM').message, /percent-escape "%A" at byte 3 of the value of "subject"/);
+    assert.match(assertAlipayError(() => parseFormBytes(Buffer.from('a=1&s%G=1')), 'MALFORMED_FORM').message, /percent-escape "%G" at byte 1 of parameter name #2/);
+    assert.match(assertAlipayError(() => parseFormBytes(Buffer.from('a=1&s%4&b=1')), 'MALFORMED_FORM').message, /percent-escape "%4" at byte 1 of parameter name #2/);
   });
 });
 
