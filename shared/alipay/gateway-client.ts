@@ -1,4 +1,6 @@
 // Server-to-server calls to the Alipay gateway. notify_verify ("ATN") asks Alipay whether it really sent a notify_id.
+import http from 'node:http';
+import https from 'node:https';
 import { percentEncodeBytes } from './form.ts';
 import { DEFAULT_GATEWAY_URL } from './request.ts';
 
@@ -19,7 +21,6 @@ export interface GatewayClientOptions {
   timeoutMs?: number;
   /** Abandons the call early (the caller's deadline). */
   signal?: AbortSignal;
-  fetch?: typeof globalThis.fetch;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -46,50 +47,58 @@ export async function notifyVerify(partner: string, notifyId: string, options: G
 /** A GET to the gateway with a timeout (and the caller's signal): the answer's bytes, or GatewayUnavailableError. */
 export async function gatewayGet(url: string, options: GatewayClientOptions): Promise<Buffer> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const doFetch = options.fetch ?? globalThis.fetch;
-  let response: Response;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   try {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-    response = await doFetch(url, { method: 'GET', signal, redirect: 'error' });
+    return await get(new URL(url), signal, true);
   } catch (err) {
+    if (err instanceof GatewayUnavailableError) throw err;
     const name = (err as Error)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
+    if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
       const why = options.signal?.aborted ? "before the request's deadline" : `within ${timeoutMs} ms`;
       throw new GatewayUnavailableError(`the gateway did not answer ${why}`, 'timeout');
     }
     throw new GatewayUnavailableError(`the gateway could not be reached: ${(err as Error)?.message ?? String(err)}`, 'network');
-  }
-  if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new GatewayUnavailableError(`the gateway answered HTTP ${response.status}`, 'http_status');
-  }
-  try {
-    return await boundedBytes(response, MAX_ANSWER_BYTES);
-  } catch (err) {
-    if (err instanceof GatewayUnavailableError) throw err;
-    const name = (err as Error)?.name;
-    throw new GatewayUnavailableError(`reading the gateway's answer failed: ${name}`, name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network');
   }
 }
 
 /** notify_verify answers a word and the XML services a few KB: anything longer is garbage, and is not read into memory. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-async function boundedBytes(response: Response, maxBytes: number): Promise<Buffer> {
-  if (!response.body) return Buffer.alloc(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new GatewayUnavailableError(`the gateway's answer is longer than ${maxBytes} bytes`, 'garbage');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+// node:http rather than fetch: a notify_verify call through fetch cost about twice the CPU (its web streams and abort
+// machinery), on every notification. Connections are kept for the next call; one a server closed while idle is
+// replaced once (Node's own advice for keep-alive), as it fails before the request reached anyone.
+const AGENT_OPTIONS = { keepAlive: true, timeout: 4_000 };
+const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
+
+function get(url: URL, signal: AbortSignal, mayRetry: boolean): Promise<Buffer> {
+  const protocol = url.protocol === 'https:' ? 'https:' : url.protocol === 'http:' ? 'http:' : undefined;
+  if (!protocol) return Promise.reject(new GatewayUnavailableError(`the gateway URL ${url.origin} is not http(s)`, 'network'));
+  return new Promise<Buffer>((resolve, reject) => {
+    const request = (protocol === 'https:' ? https : http).get(url, { agent: agents[protocol], signal }, (response) => {
+      if (response.statusCode === undefined || response.statusCode < 200 || response.statusCode > 299) {
+        response.resume();
+        reject(new GatewayUnavailableError(`the gateway answered HTTP ${response.statusCode}`, 'http_status'));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) {
+          request.destroy();
+          reject(new GatewayUnavailableError(`the gateway's answer is longer than ${MAX_ANSWER_BYTES} bytes`, 'garbage'));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('end', () => resolve(Buffer.concat(chunks)));
+      response.on('error', reject);
+      response.on('aborted', () => reject(new GatewayUnavailableError("reading the gateway's answer failed: the connection closed", 'network')));
+    });
+    request.on('error', (err: NodeJS.ErrnoException) => {
+      if (mayRetry && request.reusedSocket && err.code === 'ECONNRESET' && !signal.aborted) get(url, signal, false).then(resolve, reject);
+      else reject(err);
+    });
+  });
 }
