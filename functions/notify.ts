@@ -4,7 +4,7 @@ import { getApp } from '../shared/app.ts';
 import { bodyBytes, requestId } from '../shared/http/event.ts';
 import { text } from '../shared/http/responses.ts';
 import { logger } from '../shared/log.ts';
-import { countMetric } from '../shared/metrics.ts';
+import { countMetric, flushMetrics } from '../shared/metrics.ts';
 import { countOutcome } from '../shared/payments/outcome-metrics.ts';
 import { receiveTradeMessage } from '../shared/payments/receive.ts';
 
@@ -14,6 +14,7 @@ export const MAX_NOTIFY_BYTES = 16 * 1024;
 function answer(body: 'success' | 'fail', failReason?: string): APIGatewayProxyStructuredResultV2 {
   countMetric('NotifyAnswered');
   if (body === 'fail') countMetric('NotifyFailed', 1, { name: 'Reason', value: failReason ?? 'unknown' });
+  flushMetrics(); // this request's counts, as one line where their dimensions allow
   return text(200, body);
 }
 

@@ -6,7 +6,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { eventBridgeBus } from '../shared/bus/eventbridge.ts';
 import { type EventBus, publishStreamBatch } from '../shared/events/publish.ts';
 import { logger } from '../shared/log.ts';
-import { countMetric } from '../shared/metrics.ts';
+import { countMetric, flushMetrics } from '../shared/metrics.ts';
 import { orderChangeOf } from '../shared/store/order-stream.ts';
 
 export const DEFAULT_EVENT_SOURCE = 'alipay-serverless';
@@ -32,6 +32,7 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   countMetric('EventsPublished', outcome.published);
   countMetric('EventsFailed', outcome.failed.length);
   if (outcome.anomalies > 0) countMetric('OrderAnomalies', outcome.anomalies);
+  flushMetrics();
   for (const f of outcome.failed) log.error('event not published', f);
   for (const u of outcome.unreadable) log.error('stream record unreadable', u);
   log.info('events published', { records: event.Records.length, published: outcome.published, failed: outcome.failed.length, retryFrom: outcome.batchItemFailures[0]?.itemIdentifier });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { getApp } from '../shared/app.ts';
 import { reconcileDeps } from '../shared/gateway-calls.ts';
 import { logger } from '../shared/log.ts';
-import { countMetric } from '../shared/metrics.ts';
+import { countMetric, flushMetrics } from '../shared/metrics.ts';
 import { reconcile, type ReconcileSummary } from '../shared/payments/reconcile.ts';
 
 export type ReconcileRun = Omit<ReconcileSummary, 'orders' | 'next'> & { more: boolean };
@@ -25,5 +25,6 @@ export async function handler(): Promise<ReconcileRun> {
   countMetric('ReconcileErrors', run.errors);
   // Zero included: the alarm reads the minimum over several runs, so one quiet run clears it.
   countMetric('ReconcilePending', run.unchanged + run.errors);
+  flushMetrics();
   return run;
 }

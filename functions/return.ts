@@ -6,6 +6,7 @@ import { claimedOutTradeNo } from '../shared/alipay/receive.ts';
 import { html, redirect } from '../shared/http/responses.ts';
 import { renderReturnPage, resultFor, type ReturnResult } from '../shared/http/return-page.ts';
 import { logger } from '../shared/log.ts';
+import { flushMetrics } from '../shared/metrics.ts';
 import { countOutcome } from '../shared/payments/outcome-metrics.ts';
 import type { Order } from '../shared/orders/order.ts';
 import { receiveTradeMessage } from '../shared/payments/receive.ts';
@@ -14,6 +15,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
   const log = logger(requestId(event));
   const app = await getApp(['ALIPAY_KEY']);
   const respond = (result: ReturnResult, outTradeNo?: string, order?: Order) => {
+    flushMetrics();
     if (app.config.returnResultUrl) {
       const url = new URL(app.config.returnResultUrl);
       if (outTradeNo) url.searchParams.set('outTradeNo', outTradeNo);
