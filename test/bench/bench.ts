@@ -2,7 +2,8 @@
 // stack start, ours side by side with the floor (DynamoDB only) and a Powertools-based peer. Prints one table with
 // each target met / not met and writes the figures to bench-report.json (git-ignored). Never fails the build.
 // BENCH_N (default 1000) notifications per throughput run; BENCH_ROUNDS (default 15) fresh processes per cold-start
-// figure; BENCH_SKIP="reconcile stack" leaves items out.
+// figure; BENCH_SKIP="reconcile stack" leaves items out; BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each
+// throughput run there (<implementation>-c<concurrency>.cpuprofile, for Chrome DevTools or speedscope).
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,14 +23,17 @@ import { orderToItem } from '../../shared/store/items.ts';
 import { ensureTables } from '../../shared/store/tables.ts';
 import { notification, TEST_KEY, TEST_PARTNER } from '../support/alipay-messages.ts';
 import { httpEvent } from '../support/events.ts';
-import { DRIVER, type DriverResult } from './driver.ts';
+import { DRIVER, type DriverResult, lambdaNodeFlags } from './driver.ts';
 import { median, medianRatio, percentile } from './stats.ts';
 import { measureVerifyCpu } from './verify-cpu.ts';
 
 const N = Number(process.env.BENCH_N || 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(/[\s,]+/).filter(Boolean));
+const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined;
 const REPORT = path.join(ROOT, 'bench-report.json');
+/** The memory size serverless.yml deploys the functions with. */
+const DEPLOYED_MB = Number(/^\s*memorySize:\s*(\d+)/m.exec(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'))?.[1] ?? NaN);
 const started = Date.now();
 const loadAtStart = loadavg();
 
@@ -41,7 +45,7 @@ const PRICES = {
 
 interface Row { item: string; measure: string; ours: string; floor?: string; peer?: string; target?: string; met?: boolean; note?: string }
 const rows: Row[] = [];
-const report: Record<string, unknown> = { startedAt: new Date(started).toISOString(), loadAverageAtStart: loadAtStart };
+const report: Record<string, unknown> = { startedAt: new Date(started).toISOString(), loadAverageAtStart: loadAtStart, deployedMemoryMb: DEPLOYED_MB, nodeFlags: lambdaNodeFlags(DEPLOYED_MB) };
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
@@ -89,13 +93,21 @@ async function bundle(name: string, entry: string, outDir: string, readerVariant
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function runDriver(work: string, b: Bundle, events: unknown[] | undefined, concurrency: number, env: Record<string, string>, cpu = '0'): Promise<DriverResult> {
+interface DriverOptions {
+  /** Start Node as the Lambda runtime does for a function of this size (default: the deployed size). */
+  memoryMb?: number;
+  /** Write a CPU profile of the run under this name into BENCH_CPU_PROF. */
+  profileName?: string;
+}
+
+async function runDriver(work: string, b: Bundle, events: unknown[] | undefined, concurrency: number, env: Record<string, string>, options: DriverOptions = {}): Promise<DriverResult> {
   const id = Math.random().toString(36).slice(2);
   const eventsFile = events ? path.join(work, `events-${id}.json`) : '-';
   if (events) await writeFile(eventsFile, JSON.stringify(events));
   const out = path.join(work, `out-${id}.json`);
-  const args = [path.join(work, 'driver.cjs'), b.file, eventsFile, String(concurrency), out];
-  const pinned = hasTaskset ? ['taskset', ['-c', cpu, process.execPath, ...args]] as const : [process.execPath, args] as const;
+  const profile = CPU_PROF && options.profileName ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${options.profileName}.cpuprofile`] : [];
+  const args = [...lambdaNodeFlags(options.memoryMb ?? DEPLOYED_MB), ...profile, path.join(work, 'driver.cjs'), b.file, eventsFile, String(concurrency), out];
+  const pinned = hasTaskset ? ['taskset', ['-c', '0', process.execPath, ...args]] as const : [process.execPath, args] as const;
   const child = spawn(pinned[0], pinned[1] as string[], { env: { PATH: process.env.PATH ?? '', HOME: work, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -139,6 +151,7 @@ async function main(): Promise<void> {
       DYNAMODB_ENDPOINT: endpoint, ORDERS_TABLE: tables.orders, NOTIFICATIONS_TABLE: tables.notifications, IDEMPOTENCY_TABLE: 'bench-idempotency',
       ALIPAY_PARTNER: TEST_PARTNER, ALIPAY_KEY: TEST_KEY, ALIPAY_GATEWAY_URL: gatewayUrl, PUBLIC_BASE_URL: 'https://pay.example.com',
       HANDLER_DEADLINE_MS: '60000', NOTIFY_VERIFY_TIMEOUT_MS: '30000', DYNAMODB_REQUEST_TIMEOUT_MS: '20000',
+      EMF_METRICS: 'stdout', // ours writes its metrics as it does in Lambda (the peer has none; the floor neither)
     });
 
     let orderCount = 0;
@@ -280,7 +293,7 @@ async function main(): Promise<void> {
       for (const [label, b] of [['floor', floor], ['ours', ours], ['peer', peer]] as const) {
         const dbCpu0 = processCpuSeconds(db.pid);
         const stubCpu0 = processCpuSeconds(stub.pid!);
-        const r = await runDriver(work, b, sets[label], concurrency, env());
+        const r = await runDriver(work, b, sets[label], concurrency, env(), { profileName: `${label}-c${concurrency}` });
         runs[label]![concurrency] = {
           perSecond: (N / r.wallMs) * 1000, p50: percentile(r.latencies, 0.5), p99: percentile(r.latencies, 0.99),
           clientCpuUs: r.cpuUs / N, dynamoCpuUs: ((processCpuSeconds(db.pid) - dbCpu0) * 1e6) / N,
@@ -296,8 +309,21 @@ async function main(): Promise<void> {
       const vsFloor = o.clientCpuUs! / fl.clientCpuUs!;
       rows.push({ item: '3', measure: `c=${concurrency}: client CPU µs/notification (DynamoDB Local's)`, ours: `${f1(o.clientCpuUs!)} (${f1(o.dynamoCpuUs!)})`, floor: `${f1(fl.clientCpuUs!)} (${f1(fl.dynamoCpuUs!)})`, peer: `${f1(p.clientCpuUs!)} (${f1(p.dynamoCpuUs!)})`, target: '≤ 0.9× peer, ≤ 1.15× floor', met: vsPeer <= 0.9 && vsFloor <= 1.15, note: `${f2(vsPeer)}× peer, ${f2(vsFloor)}× floor` });
     }
-    const rss1 = runs.ours![1]!.maxRssMb!;
-    rows.push({ item: '5', measure: `peak RSS over ${N} notifications (MB)`, ours: `c=1 ${f1(rss1)}, c=32 ${f1(runs.ours![32]!.maxRssMb!)}`, peer: `c=1 ${f1(runs.peer![1]!.maxRssMb!)}, c=32 ${f1(runs.peer![32]!.maxRssMb!)}`, target: '≤ 100 MB sequential', met: rss1 <= 100 });
+    // Memory: fresh processes started as Lambda starts Node for a 128 MB function, sequential and at concurrency 32.
+    log(`memory: ${N} notifications at 128 MB, concurrency 1 and 32, ours / peer / floor`);
+    const rss: Record<string, Record<number, number>> = { ours: {}, peer: {}, floor: {} };
+    for (const concurrency of [1, 32]) {
+      const ids = await newOrders(N * 3);
+      for (const [k, label, b] of [[0, 'ours', ours], [1, 'peer', peer], [2, 'floor', floor]] as const) {
+        const slice = ids.slice(k * N, (k + 1) * N);
+        const r = await runDriver(work, b, label === 'floor' ? slice.map(floorEventFor) : slice.map((id) => notifyEventFor(id).event), concurrency, env(), { memoryMb: 128 });
+        if (r.bodies.success !== N) throw new Error(`memory run: ${label} answered ${JSON.stringify(r.bodies)}`);
+        rss[label]![concurrency] = r.maxRssMb;
+      }
+    }
+    report.memory = { memoryMb: 128, flags: lambdaNodeFlags(128), peakRssMb: rss };
+    const rssOf = (label: string) => `c=1 ${f1(rss[label]![1]!)}, c=32 ${f1(rss[label]![32]!)}`;
+    rows.push({ item: '5', measure: `peak RSS over ${N} notifications, 128 MB flags (MB)`, ours: rssOf('ours'), floor: rssOf('floor'), peer: rssOf('peer'), target: '≤ 100 MB sequential', met: rss.ours![1]! <= 100, note: `Node started with ${lambdaNodeFlags(128).join(' ')}, as Lambda does` });
 
     // --- 2 (continued). cost model per million notifications, at 128/256/512 MB
     // Duration at memory M: client CPU stretched by Lambda's CPU share (M / 1769 MB of one vCPU), plus the time spent
@@ -394,7 +420,7 @@ function printTable(): void {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-  console.log(`\nload average at start ${la(loadAtStart)}, at end ${la(loadavg())} on ${String(report.pinning)}; ${((Date.now() - started) / 1000).toFixed(0)} s; figures in ${path.relative(process.cwd(), REPORT)}`);
+  console.log(`\nload average at start ${la(loadAtStart)}, at end ${la(loadavg())} on ${String(report.pinning)}; measured processes started with ${lambdaNodeFlags(DEPLOYED_MB).join(' ')} (Lambda's for the deployed ${DEPLOYED_MB} MB) unless marked; ${((Date.now() - started) / 1000).toFixed(0)} s; figures in ${path.relative(process.cwd(), REPORT)}`);
 }
 
 main().catch((err: unknown) => {

@@ -45,3 +45,15 @@ export interface DriverResult {
   bodies: Record<string, number>;
   maxRssMb: number;
 }
+
+/**
+ * The heap limits the Lambda Node.js runtime starts Node with for a function of `memoryMb` (its bootstrap script:
+ * new space = memory / 10, --max-semi-space-size = half of that, --max-old-space-size = the rest). Without them Node
+ * sizes its heap from this machine's memory, grows its young generation far beyond what a 128 MB function allows, and
+ * peak RSS says little about Lambda.
+ */
+export function lambdaNodeFlags(memoryMb: number): string[] {
+  if (!Number.isInteger(memoryMb) || memoryMb < 128) throw new Error(`lambdaNodeFlags: a Lambda memory size in MB (128 or more), got ${memoryMb}`);
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
