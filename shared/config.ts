@@ -1,7 +1,7 @@
 // Configuration, read and validated once per cold start. A bad value stops the start with a message naming it.
 import { parseCharset } from './alipay/charset.ts';
 import { validateMd5Key, validatePartnerId, validateUrl } from './alipay/credentials.ts';
-import { DEFAULT_GATEWAY_URL } from './alipay/request.ts';
+import { DEFAULT_GATEWAY_URL } from './alipay/account.ts';
 import { isAlipayError } from './alipay/errors.ts';
 import type { MerchantAccount } from './alipay/account.ts';
 import { registerSecret } from './log.ts';

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { percentEncodeBytes } from './form.ts';
-import { DEFAULT_GATEWAY_URL } from './request.ts';
+import { DEFAULT_GATEWAY_URL } from './account.ts';
 
 export type NotifyVerifyAnswer = 'true' | 'false' | 'invalid';
 

@@ -3,7 +3,7 @@
 import { type Charset, decodeText, isValidUtf8 } from './charset.ts';
 import { isAlipayError } from './errors.ts';
 import { type DecodedForm, decodeForm, FIELD_NAME_SEPARATOR, FIELD_VALUE_HIGH, fieldValue, parseFormBytes } from './form.ts';
-import { isOutTradeNo } from './services.ts';
+import { isOutTradeNo } from './identifiers.ts';
 import { findField, verifyForm, type VerifyFailure, type VerifyResult } from './sign.ts';
 
 /** A message whose signature matched our key. */

@@ -5,8 +5,9 @@ import { encodeForm, percentEncodeBytes } from './form.ts';
 import { signParams } from './sign.ts';
 import { validatePaymentParams, type ServiceName } from './services.ts';
 import { validateMd5Key, validatePartnerId, validateUrl } from './credentials.ts';
+import { DEFAULT_GATEWAY_URL } from './account.ts';
 
-export const DEFAULT_GATEWAY_URL = 'https://mapi.alipay.com/gateway.do';
+export { DEFAULT_GATEWAY_URL };
 
 export interface GatewayForm {
   action: string;

@@ -3,6 +3,7 @@ import { AlipayError } from './errors.ts';
 import { type Charset, encodeText } from './charset.ts';
 import { type Fen, formatYuan, parseYuan, MAX_PAYMENT_FEN, MIN_PAYMENT_FEN, type YuanRule } from './amount.ts';
 import { validateUrl } from './credentials.ts';
+import { OUT_TRADE_NO, OUT_TRADE_NO_RULE } from './identifiers.ts';
 
 export const SERVICE_NAMES = [
   'create_direct_pay_by_user',
@@ -73,10 +74,9 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   },
 };
 
-const OUT_TRADE_NO = /^[A-Za-z0-9_-]{1,64}$/;
-/** Our rule for merchant order numbers: 1 to 64 of A-Z a-z 0-9 _ - (safe in URLs, keys and logs). */
-export const isOutTradeNo = (value: unknown): value is string => typeof value === 'string' && OUT_TRADE_NO.test(value);
-export const OUT_TRADE_NO_RULE = '1 to 64 characters of A-Z a-z 0-9 _ -';
+// The out_trade_no rule lives with the other identifiers (identifiers.ts): notify and return check it without
+// bundling every service's spec. Re-exported here, where create-payment's callers have always found it.
+export { isOutTradeNo, OUT_TRADE_NO_RULE } from './identifiers.ts';
 
 export function isServiceName(value: unknown): value is ServiceName {
   return typeof value === 'string' && (SERVICE_NAMES as readonly string[]).includes(value);

@@ -1,5 +1,5 @@
 // The {outTradeNo} of a route, checked before anything is looked up with it.
-import { isOutTradeNo, OUT_TRADE_NO_RULE } from '../alipay/services.ts';
+import { isOutTradeNo, OUT_TRADE_NO_RULE } from '../alipay/identifiers.ts';
 import { HttpError } from './errors.ts';
 import type { HttpEvent } from './event.ts';
 

@@ -1,7 +1,7 @@
 // What a verified message says about a trade, as a domain TradeEvent, and the id that makes it unique.
 import { type Fen, parseYuan } from '../alipay/amount.ts';
 import { isNotifyId, isTradeNo, NOTIFY_ID_RULE, TRADE_NO_RULE } from '../alipay/identifiers.ts';
-import { isOutTradeNo, OUT_TRADE_NO_RULE } from '../alipay/services.ts';
+import { isOutTradeNo, OUT_TRADE_NO_RULE } from '../alipay/identifiers.ts';
 import type { VerifiedMessage } from '../alipay/receive.ts';
 import type { EventSource, RefundResultEvent, TradeEvent } from '../orders/order.ts';
 import { isBatchNo, parseResultDetails } from '../alipay/refunds.ts';
