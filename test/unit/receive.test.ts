@@ -29,7 +29,6 @@ function assertAgrees(body: Buffer, what: () => string): void {
   const { fields, charset } = received.message;
   const expected = Object.fromEntries([...oracle.params].map(([name, value]) => [name, decodeText(value, charset)]));
   assert.deepEqual(fields, expected, `fields differ from the oracle's reading: ${what()}`);
-  assert.deepEqual(Object.keys(fields), [...oracle.params.keys()], `fields are not in the order they came: ${what()}`);
 }
 
 describe('receiveMessage against the protocol oracle', () => {
