@@ -42,7 +42,7 @@ let flushSoon: NodeJS.Immediate | undefined;
  * answer), beside the total per stage that the alarms read. Written by the next flushMetrics().
  */
 export function countMetric(name: MetricName, value = 1, dimension?: { name: string; value: string }): void {
-  if (!writer()) return;
+  // Whether metrics are written at all is read once, at the flush: process.env is slow to read on every count.
   pending.push(dimension ? { name, value, dimension: { name: dimension.name, value: dimension.value.slice(0, 64) } } : { name, value });
   flushSoon ??= setImmediate(flushMetrics).unref();
 }
