@@ -12,7 +12,7 @@ import { expectedSign, oracleVerdict, readForm } from '../support/presign-oracle
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
-/** Refusals the oracle has no rule for, each on purpose (README, "What is refused"): an empty name, a name holding "=" or "&". */
+/** Refusals the oracle has no rule for, each on purpose: an empty name (which parameter is it?), a name holding "=" or "&" (it rewrites the presign). */
 function refusedOnPurpose(params: ReadonlyMap<string, Buffer>): boolean {
   return [...params.keys()].some((name) => name === '' || /[=&]/.test(name));
 }
