@@ -69,7 +69,7 @@ function escapedByte(bytes: Uint8Array, i: number): number {
   return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
-// The error for a bad escape at bytes[i] in the component starting at `start`, which ends at a `stop` byte (-1: none).
+// The error for a bad escape at bytes[i] in the component starting at `start`, which ends at any of the `stops` bytes.
 function malformedEscape(bytes: Buffer, i: number, start: number, stops: readonly number[], label: string): AlipayError {
   let end = i + 1;
   while (end < Math.min(i + 3, bytes.length) && !stops.includes(bytes[end]!)) end++;
