@@ -31,7 +31,7 @@ export function presignBytes(params: ByteParams, names?: readonly string[]): Buf
   checkParams(params);
   if (names === undefined) {
     const form = formOfParams(params);
-    return presignOf(form, fieldOrder(form), true, findField(form, UNSIGNED[0]), findField(form, UNSIGNED[1]));
+    return presignOf(form, fieldOrder(form), true, ...unsignedPlaces(form));
   }
   // The given names in the given order (explain.ts tries the orders and selections other signers use).
   const form = formOfParams(params, names);
@@ -113,29 +113,33 @@ export function fieldOrder(form: DecodedForm): number[] {
   return order;
 }
 
-// True when field i's name is `name` (ASCII).
-function isNamed(form: DecodedForm, i: number, name: string): boolean {
-  const start = form.at[5 * i]!;
-  if (form.at[5 * i + 1]! - start !== name.length) return false;
-  for (let k = 0; k < name.length; k++) if (form.bytes[start + k] !== name.charCodeAt(k)) return false;
+// True when bytes[start, end) are the ASCII `text`.
+function bytesAre(bytes: Buffer, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let k = 0; k < text.length; k++) if (bytes[start + k] !== text.charCodeAt(k)) return false;
   return true;
 }
 
 /** The first field named `name` (ASCII), or -1. */
 export function findField(form: DecodedForm, name: string): number {
-  for (let i = 0; i < form.count; i++) if (isNamed(form, i, name)) return i;
+  for (let i = 0; i < form.count; i++) if (bytesAre(form.bytes, form.at[5 * i]!, form.at[5 * i + 1]!, name)) return i;
   return -1;
 }
 
-// Whether field i is signed: every one but sign and sign_type (at their places `sign` and `signType`, -1 when absent),
-// and not those with an empty value. A name is never given twice here: fieldOrder refuses that.
+// Where sign and sign_type are in the form (-1: absent); a name is never given twice here (fieldOrder refuses that).
+function unsignedPlaces(form: DecodedForm): [sign: number, signType: number] {
+  return [findField(form, UNSIGNED[0]), findField(form, UNSIGNED[1])];
+}
+
+// Whether field i is signed: every one but sign and sign_type (at their places `sign` and `signType`, see
+// unsignedPlaces), and not those with an empty value.
 function isSigned(form: DecodedForm, i: number, sign: number, signType: number): boolean {
   return i !== sign && i !== signType && form.at[5 * i + 3]! > form.at[5 * i + 2]!;
 }
 
 /** The signed fields of a form, in byte order of their names. */
 function signedFields(form: DecodedForm): number[] {
-  const [sign, signType] = [findField(form, UNSIGNED[0]), findField(form, UNSIGNED[1])];
+  const [sign, signType] = unsignedPlaces(form);
   return fieldOrder(form).filter((i) => isSigned(form, i, sign, signType));
 }
 
@@ -228,15 +232,14 @@ export function verifyForm(form: DecodedForm, key: string): VerifyResult {
   checkKey(key);
   const order = fieldOrder(form);
   const { bytes, at } = form;
-  const sign = findField(form, UNSIGNED[0]);
-  const signType = findField(form, UNSIGNED[1]);
+  const [sign, signType] = unsignedPlaces(form);
   if (sign < 0 || at[5 * sign + 3] === at[5 * sign + 2]) {
     return { valid: false, reason: 'missing_sign', message: 'no "sign" parameter: the message is unsigned' };
   }
   if (signType < 0 || at[5 * signType + 3] === at[5 * signType + 2]) {
     return { valid: false, reason: 'missing_sign_type', message: 'no "sign_type" parameter (expected "MD5")' };
   }
-  if (!isValue(form, signType, 'MD5')) {
+  if (!bytesAre(bytes, at[5 * signType + 2]!, at[5 * signType + 3]!, 'MD5')) {
     return {
       valid: false,
       reason: 'unsupported_sign_type',
@@ -265,12 +268,4 @@ export function verifyForm(form: DecodedForm, key: string): VerifyResult {
     return { valid: false, reason: 'mismatch', message: 'sign does not match the parameters and key' };
   }
   return { valid: true };
-}
-
-// True when field i's value is `text` (ASCII).
-function isValue(form: DecodedForm, i: number, text: string): boolean {
-  const start = form.at[5 * i + 2]!;
-  if (form.at[5 * i + 3]! - start !== text.length) return false;
-  for (let k = 0; k < text.length; k++) if (form.bytes[start + k] !== text.charCodeAt(k)) return false;
-  return true;
 }
