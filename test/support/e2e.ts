@@ -14,7 +14,7 @@ import { captureLogs, GENEROUS_BUDGETS } from './app-env.ts';
 import { launchBrowser, type TestBrowser } from './browser.ts';
 import { uniqueTableName } from './dynamodb.ts';
 import { FrontDoor } from './front-door.ts';
-import { checkFetched, ContractViolation, contractFetch } from './openapi-contract.ts';
+import { contractFetch } from './openapi-contract.ts';
 
 export const ARTIFACTS = path.resolve('test-artifacts', 'e2e');
 
@@ -48,14 +48,7 @@ export function useE2e(env: Record<string, string> = {}): E2e {
   // document too. A violation is collected, not thrown into the shop (which would only show the buyer an error page),
   // and fails the file at the end with what the document refused.
   const shopViolations: string[] = [];
-  const shopFetch: typeof fetch = async (input, init = {}) => {
-    const res = await fetch(input, init);
-    await checkFetched(String(input), init, res).catch((err: unknown) => {
-      if (!(err instanceof ContractViolation)) throw err;
-      shopViolations.push(err.message);
-    });
-    return res;
-  };
+  const shopFetch: typeof fetch = (input, init) => contractFetch(String(input), init, (violation) => shopViolations.push(violation.message));
 
   before(async () => {
     e.door = await new FrontDoor().start();
